@@ -1,0 +1,69 @@
+/**
+ * Configuration from environment variables. Every variable read anywhere in Sluice is declared here,
+ * with its default; README's table is written from this list.
+ */
+import path from 'node:path';
+
+export interface Config {
+  readonly host: string;
+  readonly port: number;
+  readonly dataDir: string;
+  readonly databaseUrl: string | undefined;
+  readonly embeddedPgPort: number;
+  readonly bootstrapApiKey: string | undefined;
+  readonly logLevel: string;
+  readonly bodyLimitBytes: number;
+  readonly dbPoolSize: number;
+  readonly smtpUrl: string | undefined;
+  readonly publicUrl: string;
+  readonly secretKey: string | undefined;
+  readonly bulk: {
+    readonly batchSize: number;
+    readonly batchDelayMs: number;
+    readonly leaseSeconds: number;
+    readonly resumeWindowSeconds: number;
+    readonly maxRunningPerOrg: number;
+  };
+}
+
+function int(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0) {
+    throw new Error(`${name} must be a non-negative integer, got ${JSON.stringify(raw)}`);
+  }
+  return value;
+}
+
+function str(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const raw = env[name];
+  return raw === undefined || raw === '' ? undefined : raw;
+}
+
+/** Reads the configuration from `env` (default: the process environment). */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const host = str(env, 'HOST') ?? '127.0.0.1';
+  const port = int(env, 'PORT', 3000);
+  return {
+    host,
+    port,
+    dataDir: path.resolve(str(env, 'DATA_DIR') ?? './data'),
+    databaseUrl: str(env, 'DATABASE_URL'),
+    embeddedPgPort: int(env, 'EMBEDDED_PG_PORT', 54329),
+    bootstrapApiKey: str(env, 'SLUICE_API_KEY'),
+    logLevel: str(env, 'LOG_LEVEL') ?? 'info',
+    bodyLimitBytes: int(env, 'BODY_LIMIT_BYTES', 10 * 1024 * 1024),
+    dbPoolSize: int(env, 'DB_POOL_SIZE', 10),
+    smtpUrl: str(env, 'SMTP_URL'),
+    publicUrl: (str(env, 'PUBLIC_URL') ?? `http://${host}:${port}`).replace(/\/+$/, ''),
+    secretKey: str(env, 'SECRET_KEY'),
+    bulk: {
+      batchSize: int(env, 'BULK_BATCH_SIZE', 1000),
+      batchDelayMs: int(env, 'BULK_BATCH_DELAY_MS', 0),
+      leaseSeconds: int(env, 'BULK_LEASE_SECONDS', 30),
+      resumeWindowSeconds: int(env, 'BULK_RESUME_WINDOW_SECONDS', 604800),
+      maxRunningPerOrg: int(env, 'BULK_MAX_RUNNING_PER_ORG', 2),
+    },
+  };
+}

@@ -1,0 +1,55 @@
+/**
+ * Opens Sluice's database: the server at DATABASE_URL, or the embedded one in DATA_DIR/pg.
+ * Returns one pg pool shared by Kysely (typed queries) and by the raw SQL of the search compiler.
+ */
+import { Kysely, PostgresDialect } from 'kysely';
+import path from 'node:path';
+import pg from 'pg';
+import type { Config } from '../config.ts';
+import { startEmbeddedPostgres, type EmbeddedServer } from './embedded.ts';
+import { migrate } from './migrate.ts';
+import type { Database } from './schema.ts';
+
+// int8 (counts, bigserial ids) as JavaScript numbers: every int8 Sluice reads is far below 2^53.
+pg.types.setTypeParser(20, (value) => Number.parseInt(value, 10));
+
+export type Db = Kysely<Database>;
+
+export interface OpenDatabase {
+  readonly pool: pg.Pool;
+  readonly db: Db;
+  readonly connectionString: string;
+  close(): Promise<void>;
+}
+
+/** Wraps an existing connection string in a pool and a Kysely instance. */
+export function connect(connectionString: string, poolSize = 10): Omit<OpenDatabase, 'close'> & { end(): Promise<void> } {
+  const pool = new pg.Pool({ connectionString, max: poolSize });
+  // An idle client's connection can drop (server restart); pg emits on the pool, and an unhandled
+  // 'error' event would crash the process.
+  pool.on('error', () => {});
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return { pool, db, connectionString, end: () => db.destroy() };
+}
+
+/** Starts or connects to PostgreSQL, runs pending migrations and returns the handles. */
+export async function openDatabase(config: Config, log: (message: string) => void): Promise<OpenDatabase> {
+  let embedded: EmbeddedServer | undefined;
+  let connectionString = config.databaseUrl;
+  if (!connectionString) {
+    embedded = await startEmbeddedPostgres(path.join(config.dataDir, 'pg'), config.embeddedPgPort, log);
+    connectionString = embedded.connectionString;
+  }
+  const handles = connect(connectionString, config.dbPoolSize);
+  const applied = await migrate(handles.pool);
+  if (applied.length > 0) log(`applied migrations: ${applied.join(', ')}`);
+  return {
+    pool: handles.pool,
+    db: handles.db,
+    connectionString,
+    close: async () => {
+      await handles.end();
+      await embedded?.stop();
+    },
+  };
+}

@@ -1,0 +1,175 @@
+/**
+ * Kysely's view of the tables. Each domain that adds a migration adds its tables here, so typed
+ * queries catch a renamed column at compile time.
+ */
+import type { ColumnType, Generated } from 'kysely';
+
+/** A timestamptz: read as Date, written as Date or ISO string, defaulted by the database. */
+export type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+export type Json<T = unknown> = ColumnType<T, string | T, string | T>;
+
+export interface OrganizationsTable {
+  id: string;
+  organization_id: Generated<string>;
+  name: string;
+  currency: Generated<string>;
+  created_by: string | null;
+  updated_by: string | null;
+  date_created: Timestamp;
+  date_updated: Timestamp;
+}
+
+export interface UsersTable {
+  id: string;
+  organization_id: string;
+  email: string;
+  first_name: string | null;
+  last_name: string | null;
+  date_created: Timestamp;
+  date_updated: Timestamp;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  organization_id: string;
+  user_id: string;
+  key_hash: Buffer;
+  date_created: Timestamp;
+}
+
+export interface LeadStatusesTable {
+  id: string;
+  organization_id: string;
+  label: string;
+  position: number;
+  date_created: Timestamp;
+  date_updated: Timestamp;
+}
+
+export interface CustomFieldsTable {
+  id: string;
+  organization_id: string;
+  object_type: 'lead' | 'contact';
+  name: string;
+  description: string | null;
+  type: string;
+  choices: Json<string[] | null> | null;
+  accepts_multiple_values: Generated<boolean>;
+  editable_with_roles: Json<string[]>;
+  created_by: string | null;
+  updated_by: string | null;
+  date_created: Timestamp;
+  date_updated: Timestamp;
+}
+
+export interface LeadsTable {
+  id: string;
+  organization_id: string;
+  name: string | null;
+  description: string | null;
+  url: string | null;
+  status_id: string;
+  custom: Json<Record<string, unknown>>;
+  created_by: string | null;
+  updated_by: string | null;
+  date_created: Timestamp;
+  date_updated: Timestamp;
+}
+
+export interface ContactsTable {
+  id: string;
+  organization_id: string;
+  lead_id: string;
+  name: string | null;
+  title: string | null;
+  custom: Json<Record<string, unknown>>;
+  created_by: string | null;
+  updated_by: string | null;
+  date_created: Timestamp;
+  date_updated: Timestamp;
+}
+
+export interface ContactEmailsTable {
+  id: Generated<string>;
+  organization_id: string;
+  contact_id: string;
+  lead_id: string;
+  position: number;
+  email: string;
+  type: string;
+}
+
+export interface ContactPhonesTable {
+  id: Generated<string>;
+  organization_id: string;
+  contact_id: string;
+  lead_id: string;
+  position: number;
+  phone: string;
+  country: string | null;
+  type: string;
+}
+
+export interface ContactUrlsTable {
+  id: Generated<string>;
+  organization_id: string;
+  contact_id: string;
+  lead_id: string;
+  position: number;
+  url: string;
+  type: string;
+}
+
+export interface AddressesTable {
+  id: Generated<string>;
+  organization_id: string;
+  lead_id: string;
+  position: number;
+  label: string | null;
+  address_1: string | null;
+  address_2: string | null;
+  city: string | null;
+  state: string | null;
+  zipcode: string | null;
+  country: string | null;
+}
+
+export interface UnsubscribedEmailsTable {
+  organization_id: string;
+  email: string;
+  date_created: Timestamp;
+}
+
+export interface EventsTable {
+  id: string;
+  organization_id: string;
+  object_type: string;
+  object_id: string;
+  lead_id: string | null;
+  action: string;
+  user_id: string | null;
+  api_key_id: string | null;
+  request_id: string | null;
+  changed_fields: Json<string[]>;
+  data: Json<unknown> | null;
+  previous_data: Json<unknown> | null;
+  meta: Json<Record<string, unknown>>;
+  date_created: Timestamp;
+  date_updated: Timestamp;
+}
+
+export interface Database {
+  organizations: OrganizationsTable;
+  users: UsersTable;
+  api_keys: ApiKeysTable;
+  lead_statuses: LeadStatusesTable;
+  custom_fields: CustomFieldsTable;
+  leads: LeadsTable;
+  contacts: ContactsTable;
+  contact_emails: ContactEmailsTable;
+  contact_phones: ContactPhonesTable;
+  contact_urls: ContactUrlsTable;
+  addresses: AddressesTable;
+  unsubscribed_emails: UnsubscribedEmailsTable;
+  events: EventsTable;
+}

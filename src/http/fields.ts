@@ -1,0 +1,36 @@
+/**
+ * Close's `_fields` query parameter: a comma list of top-level keys to return. `custom` stands for
+ * every `custom.cf_…` key; `custom.cf_…` picks one.
+ */
+
+/** Parses `_fields` into a list of names, or undefined when absent or empty. */
+export function parseFieldsParam(raw: unknown): string[] | undefined {
+  if (typeof raw !== 'string') return undefined;
+  const names = raw.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  return names.length > 0 ? names : undefined;
+}
+
+/** Returns `object` restricted to `fields`. */
+export function pickFields(object: Record<string, unknown>, fields: readonly string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const allCustom = fields.includes('custom');
+  for (const [key, value] of Object.entries(object)) {
+    if (fields.includes(key) || (allCustom && key.startsWith('custom.'))) out[key] = value;
+  }
+  return out;
+}
+
+/** Applies `_fields` to a response payload: a list envelope's items, or a single object. */
+export function applyFields(payload: unknown, fields: readonly string[]): unknown {
+  if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) return payload;
+  const record = payload as Record<string, unknown>;
+  if (Array.isArray(record.data) && 'has_more' in record) {
+    return {
+      ...record,
+      data: record.data.map((item) =>
+        item !== null && typeof item === 'object' ? pickFields(item as Record<string, unknown>, fields) : item,
+      ),
+    };
+  }
+  return pickFields(record, fields);
+}

@@ -1,0 +1,12 @@
+/**
+ * Every domain's routes, mounted under `/api/v1`. Each domain exports one `register…Routes(app)`;
+ * add a line here when a domain gains an API.
+ */
+import { registerOrganizationRoutes } from '../orgs/routes.ts';
+import { registerUserRoutes } from '../users/routes.ts';
+import type { App } from './server.ts';
+
+export async function registerRoutes(app: App): Promise<void> {
+  await registerUserRoutes(app);
+  await registerOrganizationRoutes(app);
+}

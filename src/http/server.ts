@@ -1,0 +1,125 @@
+/**
+ * Builds the Fastify app: Close's wire conventions (trailing slashes, JSON everywhere, `_fields`,
+ * error shapes, request ids), authentication, OpenAPI, and every domain's routes.
+ */
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import secureJson from 'secure-json-parse';
+import { SluiceError } from '../errors.ts';
+import { newId } from '../ids.ts';
+import { parseTzOffset } from '../time.ts';
+import { requirePrincipal } from './auth.ts';
+import type { AppDeps, RequestContext } from './context.ts';
+import { installErrorHandling, INVALID_JSON_MESSAGE } from './error-handler.ts';
+import { applyFields, parseFieldsParam } from './fields.ts';
+import { registerRoutes } from './routes.ts';
+import { validatorCompiler } from './validation.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set by the auth hook on every authenticated route. */
+    ctx: RequestContext;
+  }
+  interface FastifyContextConfig {
+    /** Routes that answer without an API key (docs, health, unsubscribe links). */
+    public?: boolean;
+  }
+}
+
+export type App = FastifyInstance<
+  import('node:http').Server,
+  import('node:http').IncomingMessage,
+  import('node:http').ServerResponse,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>;
+
+export interface ServerOptions {
+  /** A pino logger instance, or false to log nothing (tests). */
+  readonly logger?: FastifyBaseLogger | false;
+}
+
+function parseJson(body: string): unknown {
+  if (body.trim() === '') return undefined;
+  try {
+    return secureJson.parse(body, undefined, { protoAction: 'remove', constructorAction: 'remove' });
+  } catch {
+    throw new SluiceError('invalid_json', INVALID_JSON_MESSAGE);
+  }
+}
+
+/** Creates the HTTP application over `deps`; call `listen` or `inject` on the result. */
+export async function buildServer(deps: AppDeps, options: ServerOptions = {}): Promise<App> {
+  const app = Fastify({
+    loggerInstance: options.logger === false ? undefined : options.logger,
+    logger: options.logger === false ? false : undefined,
+    bodyLimit: deps.config.bodyLimitBytes,
+    routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true },
+    requestIdHeader: 'x-request-id',
+    genReqId: () => newId('req'),
+  }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
+
+  app.setValidatorCompiler(validatorCompiler);
+  installErrorHandling(app);
+
+  // JSON bodies: an empty body (common with `Content-Type: application/json` on GET/DELETE) is no
+  // body; a body sent with another content type (curl -d without -H) is still read as JSON.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => {
+    try {
+      done(null, parseJson(body as string));
+    } catch (error) {
+      done(error as Error, undefined);
+    }
+  });
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+    const route = request.routeOptions.url;
+    // Unknown routes fall to the 404 handler; only the API under /api/v1 needs a key.
+    if (!route || !route.startsWith('/api/v1/') || request.routeOptions.config.public) return;
+    const principal = await requirePrincipal(deps.db, request);
+    request.ctx = {
+      ...deps,
+      organizationId: principal.organizationId,
+      userId: principal.userId,
+      apiKeyId: principal.apiKeyId,
+      requestId: request.id,
+      tzOffsetMinutes: parseTzOffset(request.headers['x-tz-offset']),
+    };
+  });
+
+  app.addHook('preSerialization', async (request, _reply, payload) => {
+    const fields = parseFieldsParam((request.query as Record<string, unknown> | undefined)?._fields);
+    return fields ? applyFields(payload, fields) : payload;
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'Sluice — Close REST API v1',
+        description: 'A self-hosted server speaking the Close CRM REST API v1 for leads, contacts and bulk actions.',
+        version: '0.1.0',
+      },
+      components: { securitySchemes: { basicAuth: { type: 'http', scheme: 'basic' } } },
+      security: [{ basicAuth: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list' } });
+
+  app.get('/api/v1/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
+  app.get('/healthz', { config: { public: true }, schema: { hide: true } }, async (_request, reply) => {
+    try {
+      await deps.pool.query('SELECT 1');
+      return { status: 'ok' };
+    } catch {
+      return reply.status(503).send({ status: 'unavailable' });
+    }
+  });
+
+  await app.register(async (api) => registerRoutes(api as App), { prefix: '/api/v1' });
+  return app;
+}

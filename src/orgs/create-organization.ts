@@ -1,0 +1,68 @@
+/**
+ * Creating a tenant: an organization with Close's default lead statuses, its first user and an API
+ * key, in one transaction.
+ */
+import { createApiKey } from '../auth/api-keys.ts';
+import type { Db } from '../db/database.ts';
+import { newId } from '../ids.ts';
+
+/** Close's default lead statuses for a new organization, in order. */
+export const DEFAULT_LEAD_STATUSES = ['Potential', 'Bad Fit', 'Qualified', 'Customer'] as const;
+
+export interface CreatedOrganization {
+  readonly organization_id: string;
+  readonly user_id: string;
+  readonly api_key: string;
+}
+
+function namesFromEmail(email: string): { first: string; last: string } {
+  const local = email.split('@')[0] ?? email;
+  const [first = local, ...rest] = local.split(/[._-]+/).filter(Boolean);
+  const cap = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+  return { first: cap(first), last: rest.map(cap).join(' ') };
+}
+
+/** Creates an organization, a user and an API key (`apiKey` if given, else a random one). */
+export async function createOrganization(
+  db: Db,
+  input: { name: string; userEmail: string; apiKey?: string; firstName?: string; lastName?: string },
+): Promise<CreatedOrganization> {
+  return db.transaction().execute(async (trx) => {
+    const organizationId = newId('orga');
+    const userId = newId('user');
+    const names = namesFromEmail(input.userEmail);
+    await trx
+      .insertInto('organizations')
+      .values({ id: organizationId, name: input.name, created_by: userId, updated_by: userId })
+      .execute();
+    await trx
+      .insertInto('users')
+      .values({
+        id: userId,
+        organization_id: organizationId,
+        email: input.userEmail,
+        first_name: input.firstName ?? names.first,
+        last_name: input.lastName ?? names.last,
+      })
+      .execute();
+    await trx
+      .insertInto('lead_statuses')
+      .values(
+        DEFAULT_LEAD_STATUSES.map((label, position) => ({
+          id: newId('stat'),
+          organization_id: organizationId,
+          label,
+          position,
+        })),
+      )
+      .execute();
+    const key = await createApiKey(trx, organizationId, userId, input.apiKey);
+    return { organization_id: organizationId, user_id: userId, api_key: key.key };
+  });
+}
+
+/** True when no organization exists yet (a fresh database). */
+export async function isEmptyDatabase(db: Db): Promise<boolean> {
+  const row = await db.selectFrom('organizations').select('id').limit(1).executeTakeFirst();
+  return row === undefined;
+}

@@ -1,0 +1,43 @@
+/** The organization object as Close's `GET /organization/{id}/` shows it. */
+import type { Db } from '../db/database.ts';
+import { notFound } from '../errors.ts';
+import { formatTimestamp } from '../time.ts';
+
+/** Reads organization `id` with its ordered lead statuses and memberships. */
+export async function organizationResponse(db: Db, id: string): Promise<Record<string, unknown>> {
+  const org = await db.selectFrom('organizations').selectAll().where('id', '=', id).executeTakeFirst();
+  if (!org) throw notFound('organization');
+  const statuses = await db
+    .selectFrom('lead_statuses')
+    .select(['id', 'label'])
+    .where('organization_id', '=', id)
+    .orderBy('position')
+    .orderBy('id')
+    .execute();
+  const users = await db
+    .selectFrom('users')
+    .select(['id', 'email', 'first_name', 'last_name'])
+    .where('organization_id', '=', id)
+    .orderBy('date_created')
+    .execute();
+  return {
+    id: org.id,
+    name: org.name,
+    currency: org.currency,
+    currency_symbol: org.currency === 'USD' ? '$' : org.currency,
+    lead_statuses: statuses,
+    pipelines: [],
+    memberships: users.map((u) => ({
+      id: `memb_${u.id.slice(5)}`,
+      user_id: u.id,
+      user_email: u.email,
+      user_full_name: [u.first_name, u.last_name].filter(Boolean).join(' '),
+      role_id: 'admin',
+    })),
+    inactive_memberships: [],
+    created_by: org.created_by,
+    updated_by: org.updated_by,
+    date_created: formatTimestamp(org.date_created),
+    date_updated: formatTimestamp(org.date_updated),
+  };
+}

@@ -1,0 +1,80 @@
+/**
+ * `sluice serve`: opens the database, creates the bootstrap organization on a fresh one, then runs
+ * the API, the background workers, or both (the default), until SIGINT/SIGTERM.
+ */
+import pino, { type Logger } from 'pino';
+import { loadConfig, type Config } from './config.ts';
+import { openDatabase } from './db/database.ts';
+import { buildServer } from './http/server.ts';
+import { createOrganization, isEmptyDatabase } from './orgs/create-organization.ts';
+import { systemClock } from './time.ts';
+import type { BackgroundWorker } from './worker/registry.ts';
+import { workerFactories } from './worker/workers.ts';
+
+export type Role = 'all' | 'api' | 'worker';
+
+async function bootstrap(config: Config, db: Parameters<typeof isEmptyDatabase>[0], log: Logger): Promise<void> {
+  if (!(await isEmptyDatabase(db))) return;
+  const created = await createOrganization(db, {
+    name: 'My Organization',
+    userEmail: 'admin@example.com',
+    apiKey: config.bootstrapApiKey,
+  });
+  const base = `http://${config.host}:${config.port}`;
+  log.info({ organization_id: created.organization_id, user_id: created.user_id }, 'created the bootstrap organization');
+  // Printed plainly (not as a log line) because a person copies it; shown this once only.
+  process.stdout.write(
+    [
+      '',
+      'Sluice created your organization. Your API key (shown only now):',
+      '',
+      `  ${created.api_key}`,
+      '',
+      'Try it:',
+      `  curl -u ${created.api_key}: ${base}/api/v1/me/`,
+      '',
+    ].join('\n') + '\n',
+  );
+}
+
+/** Runs Sluice in `role` until a termination signal. */
+export async function serve(role: Role = 'all'): Promise<void> {
+  const config = loadConfig();
+  const log = pino({ level: config.logLevel, base: { pid: process.pid, role } });
+  const pgLog = log.child({ component: 'postgres' });
+  const database = await openDatabase(config, (message) => pgLog.debug(message));
+  await bootstrap(config, database.db, log);
+
+  const deps = { db: database.db, pool: database.pool, config, clock: systemClock };
+  const workers: BackgroundWorker[] = [];
+  let app: Awaited<ReturnType<typeof buildServer>> | undefined;
+  if (role !== 'worker') {
+    app = await buildServer(deps, { logger: log });
+    await app.listen({ host: config.host, port: config.port });
+  }
+  if (role !== 'api') {
+    for (const factory of workerFactories) {
+      const worker = factory({ ...deps, log: log.child({ worker: true }), connectionString: database.connectionString });
+      await worker.start();
+      workers.push(worker);
+      log.info({ worker: worker.name }, 'worker started');
+    }
+  }
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    try {
+      await app?.close();
+      await Promise.all(workers.map((w) => w.stop()));
+      await database.close();
+    } catch (error) {
+      log.error({ err: error }, 'error during shutdown');
+    }
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+}

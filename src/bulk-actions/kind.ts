@@ -1,0 +1,121 @@
+/**
+ * The contract between the bulk-action engine and each kind of bulk action (edit, delete, email,
+ * sequence subscription). The engine owns everything the kinds share: the HTTP endpoints, the
+ * common fields (`s_query`, `results_limit`, `sort`, `send_done_email`), the lifecycle, loading the
+ * matched leads into items, batching, leases, counters, events for the action itself and the done
+ * email. A kind only says what its extra request fields are, what they mean, and what to do to one
+ * batch of leads.
+ *
+ * A new kind implements `BulkActionKind` in `src/bulk-actions/kinds/NAME.ts` and adds one line to
+ * `src/bulk-actions/kinds.ts`; its endpoints (`/bulk_action/NAME/…`) then exist.
+ */
+import type { TSchema } from 'typebox';
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/schema.ts';
+import type { RequestContext } from '../http/context.ts';
+import type { IdPrefix } from '../ids.ts';
+
+/** The URL segment of each kind: `/bulk_action/{name}/`. */
+export type BulkKindName = 'edit' | 'delete' | 'email' | 'sequence_subscription';
+
+/** Kind-specific parameters as stored in `bulk_actions.params` (jsonb): plain JSON only. */
+export type BulkParams = Record<string, unknown>;
+
+/** What a kind sees of an action while it works on it. */
+export interface BulkActionRecord<P extends BulkParams = BulkParams> {
+  readonly id: string;
+  readonly organizationId: string;
+  readonly kind: BulkKindName;
+  readonly params: P;
+  /** The user who created the action; edits and events are attributed to them. */
+  readonly createdBy: string;
+  readonly sendDoneEmail: boolean;
+  readonly dateCreated: Date;
+}
+
+/** One lead of the matched set, in `sort` order (`position` starts at 0). */
+export interface BulkItem {
+  readonly position: number;
+  readonly leadId: string;
+}
+
+/**
+ * What happened to one lead. `nObjects` is how many objects the kind acted on for it (emails
+ * queued, subscriptions changed; 1 for a lead edited or deleted, 0 when skipped); the engine adds
+ * it to `n_objects_processed`.
+ */
+export interface ItemOutcome {
+  readonly leadId: string;
+  readonly status: 'done' | 'skipped' | 'failed';
+  /** Short machine-readable reason for skipped/failed (`lead_deleted`, `no_email`, `unsubscribed`, …). */
+  readonly reason?: string | null;
+  readonly nObjects: number;
+}
+
+/** The transaction (or database) a kind's batch work runs in; use it for every statement. */
+export type Trx = Kysely<Database>;
+
+/**
+ * Throw from `prepare` or `processBatch` when the action as a whole cannot go on (its template,
+ * status or custom field was deleted…): the batch is rolled back, the action moves to `error`
+ * with `message` as `error_message`, and the done email reports it.
+ */
+export class BulkActionFatalError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'BulkActionFatalError';
+  }
+}
+
+export interface BulkActionKind<P extends BulkParams = BulkParams> {
+  readonly name: BulkKindName;
+  readonly idPrefix: Extract<IdPrefix, 'bulkedit' | 'bulkdelete' | 'bulkemail' | 'bulkseqsub'>;
+  /**
+   * TypeBox schemas of the kind's own request fields, merged with the common ones into the POST
+   * body schema (so unknown keys are dropped and types are checked before `validateCreate`).
+   * Leave fields optional here and report missing ones from `validateCreate` with the field name.
+   */
+  readonly bodyProperties: Record<string, TSchema>;
+  /**
+   * Query-string keys of `GET /bulk_action/{name}/` that filter by equality on a param
+   * (e.g. `template_id` for email: `?template_id=tmpl_…` keeps actions whose params.template_id matches).
+   */
+  readonly listFilterParams?: readonly string[];
+
+  /**
+   * Checks the kind's fields of a create body against the organization (ids exist, values fit
+   * their field type) and returns the params to store. Throws `fieldError(name, …)`
+   * (src/errors.ts) on anything wrong; nothing is created then.
+   */
+  validateCreate(ctx: RequestContext, body: Record<string, unknown>): Promise<P>;
+
+  /** The kind's response fields (Close's names, `null` for unset) from the stored params. */
+  serialize(params: P): Record<string, unknown>;
+
+  /**
+   * Optional: runs in the transaction that ends `loading`, after the items exist. Returns the
+   * action's `n_objects` (default: `n_leads`), e.g. the number of emails a bulk email will queue.
+   */
+  onLoaded?(trx: Trx, action: BulkActionRecord<P>, nLeads: number): Promise<number | void>;
+
+  /**
+   * Optional: runs at the start of each batch transaction, before `processBatch`. The place to
+   * re-check that what the action refers to still exists (throw BulkActionFatalError if not).
+   */
+  prepare?(trx: Trx, action: BulkActionRecord<P>): Promise<void>;
+
+  /**
+   * Applies the action to one batch of leads, inside the batch transaction (the engine commits
+   * the outcomes and the counters in the same transaction, so this never runs twice for an item
+   * that committed). Must be set-based (one statement per step for the whole batch, not one per
+   * lead) and must confine every statement to `action.organizationId`. Returns one outcome per
+   * lead acted on; items it returns no outcome for are recorded as `skipped` / `lead_deleted`.
+   */
+  processBatch(trx: Trx, action: BulkActionRecord<P>, items: readonly BulkItem[]): Promise<ItemOutcome[]>;
+
+  /** Optional: a line for the done email describing what the action did (`Set lead status to "Won"`). */
+  describe?(params: P): string;
+}
+
+/** A kind of unknown params, as the registry holds them. */
+export type AnyBulkActionKind = BulkActionKind<BulkParams>;

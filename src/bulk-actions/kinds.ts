@@ -1,0 +1,14 @@
+/**
+ * The registry of bulk-action kinds. Each kind adds one import and one line to the list; the
+ * engine mounts `/bulk_action/{name}/` for every kind listed here and runs its batches.
+ */
+import type { AnyBulkActionKind, BulkKindName } from './kind.ts';
+
+export const bulkActionKinds: readonly AnyBulkActionKind[] = [
+  // one line per kind, e.g. `emailKind as unknown as AnyBulkActionKind,`
+];
+
+/** The kind named `name`, or undefined. */
+export function findKind(name: string): AnyBulkActionKind | undefined {
+  return bulkActionKinds.find((kind) => kind.name === (name as BulkKindName));
+}

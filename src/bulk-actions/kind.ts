@@ -18,8 +18,8 @@ import type { IdPrefix } from '../ids.ts';
 /** The URL segment of each kind: `/bulk_action/{name}/`. */
 export type BulkKindName = 'edit' | 'delete' | 'email' | 'sequence_subscription';
 
-/** Kind-specific parameters as stored in `bulk_actions.params` (jsonb): plain JSON only. */
-export type BulkParams = Record<string, unknown>;
+/** Kind-specific parameters as stored in `bulk_actions.params` (jsonb): a plain JSON object. */
+export type BulkParams = object;
 
 /** What a kind sees of an action while it works on it. */
 export interface BulkActionRecord<P extends BulkParams = BulkParams> {
@@ -117,5 +117,8 @@ export interface BulkActionKind<P extends BulkParams = BulkParams> {
   describe?(params: P): string;
 }
 
-/** A kind of unknown params, as the registry holds them. */
+/**
+ * A kind of unknown params, as the registry holds them. Method parameters are bivariant, so a
+ * `BulkActionKind<EditParams>` is assignable to it without a cast.
+ */
 export type AnyBulkActionKind = BulkActionKind<BulkParams>;

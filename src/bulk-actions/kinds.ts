@@ -5,7 +5,7 @@
 import type { AnyBulkActionKind, BulkKindName } from './kind.ts';
 
 export const bulkActionKinds: readonly AnyBulkActionKind[] = [
-  // one line per kind, e.g. `emailKind as unknown as AnyBulkActionKind,`
+  // one line per kind, e.g. `emailKind,`
 ];
 
 /** The kind named `name`, or undefined. */

@@ -75,7 +75,7 @@ const child = spawn(
   ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-timeout=300000', ...files],
   {
     stdio: 'inherit',
-    env: { ...process.env, SLUICE_TEST_ADMIN_URL: adminUrl, SLUICE_TEST_TEMPLATE_DB: TEMPLATE_DB, LOG_LEVEL: 'silent' },
+    env: { ...process.env, SLUICE_TEST_ADMIN_URL: adminUrl, SLUICE_TEST_TEMPLATE_DB: TEMPLATE_DB, LOG_LEVEL: 'silent', RATE_LIMIT_PER_KEY: '0' },
   },
 );
 const code: number = await new Promise((resolve) => child.on('exit', (c, signal) => resolve(c ?? (signal ? 1 : 0))));

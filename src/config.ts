@@ -17,6 +17,8 @@ export interface Config {
   readonly smtpUrl: string | undefined;
   readonly publicUrl: string;
   readonly secretKey: string | undefined;
+  /** Requests per second per API key (the organization gets 3x); 0 disables. */
+  readonly rateLimitPerKey: number;
   readonly bulk: {
     readonly batchSize: number;
     readonly batchDelayMs: number;
@@ -58,6 +60,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     smtpUrl: str(env, 'SMTP_URL'),
     publicUrl: (str(env, 'PUBLIC_URL') ?? `http://${host}:${port}`).replace(/\/+$/, ''),
     secretKey: str(env, 'SECRET_KEY'),
+    rateLimitPerKey: int(env, 'RATE_LIMIT_PER_KEY', 40),
     bulk: {
       batchSize: int(env, 'BULK_BATCH_SIZE', 1000),
       batchDelayMs: int(env, 'BULK_BATCH_DELAY_MS', 0),

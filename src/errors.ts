@@ -35,11 +35,13 @@ export class SluiceError extends Error {
   readonly fieldErrors: Readonly<Record<string, string>>;
   /** Messages not tied to one field. */
   readonly errors: readonly string[];
+  /** Seconds until a rate-limited caller may retry. */
+  readonly rateReset: number | undefined;
 
   constructor(
     code: ErrorCode,
     message: string,
-    options: { fieldErrors?: Record<string, string>; errors?: string[]; cause?: unknown } = {},
+    options: { fieldErrors?: Record<string, string>; errors?: string[]; cause?: unknown; rateReset?: number } = {},
   ) {
     super(message, { cause: options.cause });
     this.name = 'SluiceError';
@@ -47,6 +49,7 @@ export class SluiceError extends Error {
     this.status = STATUS[code];
     this.fieldErrors = options.fieldErrors ?? {};
     this.errors = options.errors ?? [];
+    this.rateReset = options.rateReset;
   }
 }
 

@@ -16,6 +16,7 @@ export function closeErrorBody(error: SluiceError): Record<string, unknown> {
     return { errors: [...error.errors], 'field-errors': { ...error.fieldErrors } };
   }
   if (error.code === 'invalid_json') return { error: INVALID_JSON_MESSAGE };
+  if (error.code === 'rate_limited') return { error: { message: error.message, rate_reset: error.rateReset } };
   return { error: error.message };
 }
 

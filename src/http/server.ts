@@ -14,6 +14,7 @@ import { requirePrincipal } from './auth.ts';
 import type { AppDeps, RequestContext } from './context.ts';
 import { installErrorHandling, INVALID_JSON_MESSAGE } from './error-handler.ts';
 import { applyFields, parseFieldsParam } from './fields.ts';
+import { RateLimiter } from './rate-limit.ts';
 import { registerRoutes } from './routes.ts';
 import { validatorCompiler } from './validation.ts';
 
@@ -62,6 +63,7 @@ export async function buildServer(deps: AppDeps, options: ServerOptions = {}): P
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
 
   app.setValidatorCompiler(validatorCompiler);
+  const rateLimiter = new RateLimiter(deps.config.rateLimitPerKey);
   installErrorHandling(app);
 
   // JSON bodies: an empty body (common with `Content-Type: application/json` on GET/DELETE) is no
@@ -81,6 +83,7 @@ export async function buildServer(deps: AppDeps, options: ServerOptions = {}): P
     // Unknown routes fall to the 404 handler; only the API under /api/v1 needs a key.
     if (!route || !route.startsWith('/api/v1/') || request.routeOptions.config.public) return;
     const principal = await requirePrincipal(deps.db, request);
+    rateLimiter.check(principal.apiKeyId, principal.organizationId, reply);
     request.ctx = {
       ...deps,
       organizationId: principal.organizationId,

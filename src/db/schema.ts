@@ -158,6 +158,72 @@ export interface EventsTable {
   date_updated: Timestamp;
 }
 
+export interface SequencesTable {
+  id: string;
+  organization_id: string;
+  name: string;
+  status: 'active' | 'paused' | 'draft';
+  timezone: string;
+  schedule: Json<{ ranges: { weekday: number; start: string; end: string }[] } | null> | null;
+  created_by_id: string | null;
+  updated_by_id: string | null;
+  date_created: Timestamp;
+  date_updated: Timestamp;
+}
+
+export interface SequenceStepsTable {
+  id: string;
+  organization_id: string;
+  sequence_id: string;
+  position: number;
+  step_type: 'email' | 'call';
+  delay: number;
+  email_template_id: string | null;
+  threading: 'old_thread' | 'new_thread' | null;
+  required: boolean;
+  step_allowed_delay: number | null;
+  created_by_id: string | null;
+  updated_by_id: string | null;
+  date_created: Timestamp;
+  date_updated: Timestamp;
+}
+
+export interface SequenceSubscriptionsTable {
+  id: string;
+  organization_id: string;
+  sequence_id: string;
+  contact_id: string;
+  lead_id: string;
+  contact_email: string;
+  sender_account_id: string;
+  sender_name: string;
+  sender_email: string;
+  calls_assigned_to: Json<string[] | null> | null;
+  status: 'active' | 'paused' | 'finished' | 'goal' | 'error';
+  status_reason: string | null;
+  error_message: string | null;
+  start_date: Timestamp;
+  date_last_step: Timestamp | null;
+  next_step_at: Timestamp | null;
+  date_finished: Timestamp | null;
+  date_deleted: Timestamp | null;
+  created_by_id: string | null;
+  updated_by_id: string | null;
+  date_created: Timestamp;
+  date_updated: Timestamp;
+}
+
+export interface SequenceSubscriptionStepsTable {
+  organization_id: string;
+  subscription_id: string;
+  step_id: string;
+  position: number;
+  outcome: 'sent' | 'skipped';
+  reason: string | null;
+  activity_id: string | null;
+  date_created: Timestamp;
+}
+
 export interface Database {
   organizations: OrganizationsTable;
   users: UsersTable;
@@ -172,4 +238,8 @@ export interface Database {
   addresses: AddressesTable;
   unsubscribed_emails: UnsubscribedEmailsTable;
   events: EventsTable;
+  sequences: SequencesTable;
+  sequence_steps: SequenceStepsTable;
+  sequence_subscriptions: SequenceSubscriptionsTable;
+  sequence_subscription_steps: SequenceSubscriptionStepsTable;
 }

@@ -42,7 +42,11 @@ export async function serve(role: Role = 'all'): Promise<void> {
   const config = loadConfig();
   const log = pino({ level: config.logLevel, base: { pid: process.pid, role } });
   const pgLog = log.child({ component: 'postgres' });
-  const database = await openDatabase(config, (message) => pgLog.debug(message));
+  const database = await openDatabase(
+    config,
+    (message) => pgLog.debug(message),
+    (message) => log.info(message),
+  );
   await bootstrap(config, database.db, log);
 
   const deps = { db: database.db, pool: database.pool, config, clock: systemClock };

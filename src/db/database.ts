@@ -33,16 +33,20 @@ export function connect(connectionString: string, poolSize = 10): Omit<OpenDatab
 }
 
 /** Starts or connects to PostgreSQL, runs pending migrations and returns the handles. */
-export async function openDatabase(config: Config, log: (message: string) => void): Promise<OpenDatabase> {
+export async function openDatabase(
+  config: Config,
+  log: (message: string) => void,
+  notice: (message: string) => void = log,
+): Promise<OpenDatabase> {
   let embedded: EmbeddedServer | undefined;
   let connectionString = config.databaseUrl;
   if (!connectionString) {
-    embedded = await startEmbeddedPostgres(path.join(config.dataDir, 'pg'), config.embeddedPgPort, log);
+    embedded = await startEmbeddedPostgres(path.join(config.dataDir, 'pg'), config.embeddedPgPort, log, notice);
     connectionString = embedded.connectionString;
   }
   const handles = connect(connectionString, config.dbPoolSize);
   const applied = await migrate(handles.pool);
-  if (applied.length > 0) log(`applied migrations: ${applied.join(', ')}`);
+  if (applied.length > 0) notice(`applied migrations: ${applied.join(', ')}`);
   return {
     pool: handles.pool,
     db: handles.db,

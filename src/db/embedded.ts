@@ -66,16 +66,17 @@ export async function startEmbeddedPostgres(
   dir: string,
   port: number,
   log: (message: string) => void = () => {},
+  notice: (message: string) => void = log,
 ): Promise<EmbeddedServer> {
   const connectionString = (p: number) => `postgres://${USER}:${PASSWORD}@127.0.0.1:${p}/postgres`;
   const running = readPostmasterPid(dir);
   if (running && isAlive(running.pid)) {
     const ppid = parentPid(running.pid);
     if (ppid !== undefined && ppid > 1 && isAlive(ppid)) {
-      log(`sharing the embedded PostgreSQL of process ${ppid} (pid ${running.pid})`);
+      notice(`sharing the embedded PostgreSQL of process ${ppid} (pid ${running.pid})`);
       return { connectionString: connectionString(running.port), stop: async () => {} };
     }
-    log(`stopping a stale embedded PostgreSQL left by a killed run (pid ${running.pid})`);
+    notice(`stopping a stale embedded PostgreSQL left by a killed run (pid ${running.pid})`);
     process.kill(running.pid, 'SIGINT');
     if (!(await waitForExit(running.pid, 15_000))) process.kill(running.pid, 'SIGKILL');
     await waitForExit(running.pid, 5_000);
@@ -103,7 +104,7 @@ export async function startEmbeddedPostgres(
     onError: (message) => log(String(message).trim()),
   });
   if (!fs.existsSync(path.join(dir, 'PG_VERSION'))) {
-    log(`initialising embedded PostgreSQL in ${dir}`);
+    notice(`initialising embedded PostgreSQL in ${dir}`);
     await pg.initialise();
   }
   await pg.start();

@@ -3,10 +3,12 @@
  * add a line here when a domain gains an API.
  */
 import { registerOrganizationRoutes } from '../orgs/routes.ts';
+import { registerStatusRoutes } from '../statuses/routes.ts';
 import { registerUserRoutes } from '../users/routes.ts';
 import type { App } from './server.ts';
 
 export async function registerRoutes(app: App): Promise<void> {
   await registerUserRoutes(app);
   await registerOrganizationRoutes(app);
+  await registerStatusRoutes(app);
 }

@@ -224,6 +224,46 @@ export interface SequenceSubscriptionStepsTable {
   date_created: Timestamp;
 }
 
+export interface BulkActionsTable {
+  id: string;
+  organization_id: string;
+  kind: 'edit' | 'delete' | 'email' | 'sequence_subscription';
+  status: 'created' | 'loading' | 'processing' | 'done' | 'paused' | 'resuming' | 'error' | 'cancelled';
+  params: Json<Record<string, unknown>>;
+  s_query: Json<unknown>;
+  sort: Json<unknown[]>;
+  results_limit: number | null;
+  tz_offset_minutes: Generated<number>;
+  send_done_email: Generated<boolean>;
+  n_leads: number | null;
+  n_leads_processed: Generated<number>;
+  n_objects: number | null;
+  n_objects_processed: Generated<number>;
+  date_paused: Date | null;
+  error_message: string | null;
+  locked_by: string | null;
+  locked_until: Date | null;
+  done_email_state: 'pending' | 'sending' | 'sent' | 'failed' | null;
+  done_email_attempts: Generated<number>;
+  done_email_error: string | null;
+  done_email_sent_at: Date | null;
+  created_by: string | null;
+  updated_by: string | null;
+  date_created: Timestamp;
+  date_updated: Timestamp;
+}
+
+export interface BulkActionItemsTable {
+  organization_id: string;
+  action_id: string;
+  position: number;
+  lead_id: string;
+  status: Generated<'pending' | 'done' | 'skipped' | 'failed'>;
+  reason: string | null;
+  n_objects: Generated<number>;
+  date_updated: Date | null;
+}
+
 export interface Database {
   organizations: OrganizationsTable;
   users: UsersTable;
@@ -238,6 +278,8 @@ export interface Database {
   addresses: AddressesTable;
   unsubscribed_emails: UnsubscribedEmailsTable;
   events: EventsTable;
+  bulk_actions: BulkActionsTable;
+  bulk_action_items: BulkActionItemsTable;
   sequences: SequencesTable;
   sequence_steps: SequenceStepsTable;
   sequence_subscriptions: SequenceSubscriptionsTable;

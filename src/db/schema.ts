@@ -224,6 +224,100 @@ export interface SequenceSubscriptionStepsTable {
   date_created: Timestamp;
 }
 
+/** A jsonb column the database defaults: optional on insert. */
+export type JsonDefault<T> = ColumnType<T, string | T | undefined, string | T>;
+
+export interface ConnectedAccountsTable {
+  id: string;
+  organization_id: string;
+  user_id: string;
+  type: Generated<'custom_email'>;
+  email: string;
+  identities: JsonDefault<{ email: string; name: string | null }[]>;
+  smtp_host: string | null;
+  smtp_port: number | null;
+  smtp_use_ssl: Generated<boolean>;
+  smtp_username: string | null;
+  smtp_password: string | null;
+  hourly_limit: number | null;
+  daily_limit: number | null;
+  min_delay_seconds: Generated<number>;
+  send_ready_at: Generated<Date>;
+  latest_send_error: string | null;
+  date_created: Timestamp;
+  date_updated: Timestamp;
+}
+
+export interface EmailSendLedgerTable {
+  account_id: string;
+  organization_id: string;
+  activity_id: string;
+  sent_at: Date | string;
+}
+
+export interface EmailTemplatesTable {
+  id: string;
+  organization_id: string;
+  name: string;
+  subject: string;
+  body: string;
+  is_shared: Generated<boolean>;
+  is_archived: Generated<boolean>;
+  attachments: JsonDefault<unknown[]>;
+  created_by: string | null;
+  updated_by: string | null;
+  date_created: Timestamp;
+  date_updated: Timestamp;
+}
+
+export type EmailStatus = 'outbox' | 'sending' | 'sent' | 'error' | 'unknown';
+
+export interface EmailActivitiesTable {
+  id: string;
+  organization_id: string;
+  lead_id: string;
+  contact_id: string | null;
+  user_id: string | null;
+  direction: Generated<string>;
+  status: EmailStatus;
+  subject: string;
+  body_html: string;
+  body_text: string;
+  sender: string;
+  recipient_email: string;
+  to_emails: Json<string[]>;
+  cc_emails: JsonDefault<string[]>;
+  bcc_emails: JsonDefault<string[]>;
+  template_id: string | null;
+  template_name: string | null;
+  bulk_email_action_id: string | null;
+  sequence_id: string | null;
+  sequence_subscription_id: string | null;
+  email_account_id: string;
+  thread_id: string;
+  in_reply_to_id: string | null;
+  message_id: string;
+  reference_ids: JsonDefault<string[]>;
+  send_attempts: JsonDefault<Record<string, unknown>[]>;
+  error_message: string | null;
+  next_attempt_at: Date | string;
+  claimed_by: string | null;
+  lease_expires_at: Date | string | null;
+  date_scheduled: Date | string | null;
+  date_sent: Date | string | null;
+  created_by: string | null;
+  updated_by: string | null;
+  activity_at: Timestamp;
+  date_created: Timestamp;
+  date_updated: Timestamp;
+}
+
+export interface AppSecretsTable {
+  name: string;
+  value: string;
+  date_created: Timestamp;
+}
+
 export interface BulkActionsTable {
   id: string;
   organization_id: string;
@@ -280,6 +374,11 @@ export interface Database {
   events: EventsTable;
   bulk_actions: BulkActionsTable;
   bulk_action_items: BulkActionItemsTable;
+  connected_accounts: ConnectedAccountsTable;
+  email_send_ledger: EmailSendLedgerTable;
+  email_templates: EmailTemplatesTable;
+  email_activities: EmailActivitiesTable;
+  app_secrets: AppSecretsTable;
   sequences: SequencesTable;
   sequence_steps: SequenceStepsTable;
   sequence_subscriptions: SequenceSubscriptionsTable;

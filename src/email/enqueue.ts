@@ -1,0 +1,121 @@
+/**
+ * Putting mail in the outbox. A message is an email activity in status `outbox`, inserted in the
+ * caller's transaction: it exists (and will be sent) exactly when the caller's change commits, and
+ * the `NOTIFY` issued here is delivered at that commit, waking the delivery workers.
+ */
+import { sql, type Kysely } from 'kysely';
+import type { Database } from '../db/schema.ts';
+import { newId } from '../ids.ts';
+import { htmlToText } from './html-to-text.ts';
+
+/** The channel delivery workers LISTEN on. */
+export const EMAIL_NOTIFY_CHANNEL = 'sluice_email';
+
+export interface EnqueueEmailInput {
+  readonly organizationId: string;
+  readonly userId: string;
+  readonly leadId: string;
+  readonly contactId: string | null;
+  readonly emailAccountId: string;
+  readonly senderName: string | null;
+  readonly senderEmail: string;
+  readonly to: readonly string[];
+  readonly subject: string;
+  readonly bodyHtml: string;
+  readonly templateId?: string | null;
+  readonly bulkEmailActionId?: string | null;
+  readonly sequenceId?: string | null;
+  readonly sequenceSubscriptionId?: string | null;
+  /** Threading: reply in the thread of that earlier activity. */
+  readonly inReplyToActivityId?: string | null;
+  /** Earliest send time. */
+  readonly notBefore?: Date;
+}
+
+/** `"Jane Doe" <jane@example.com>`, or the bare address without a name. */
+export function formatSender(name: string | null, email: string): string {
+  if (!name) return email;
+  return `"${name.replace(/["\\]/g, (c) => `\\${c}`).replace(/[\r\n]+/g, ' ')}" <${email}>`;
+}
+
+function messageIdFor(activityId: string, senderEmail: string): string {
+  const domain = senderEmail.split('@')[1]?.trim().toLowerCase() || 'sluice.invalid';
+  return `<${activityId}@${domain}>`;
+}
+
+interface ThreadParent {
+  readonly id: string;
+  readonly thread_id: string;
+  readonly message_id: string;
+  readonly reference_ids: string[];
+}
+
+/** Inserts many outbox messages in one statement (bulk email batches); ids in input order. */
+export async function enqueueEmails(trx: Kysely<Database>, inputs: readonly EnqueueEmailInput[]): Promise<{ activityId: string }[]> {
+  if (inputs.length === 0) return [];
+  const organizationId = inputs[0]!.organizationId;
+  const templateIds = [...new Set(inputs.map((i) => i.templateId).filter((id): id is string => !!id))];
+  const parentIds = [...new Set(inputs.map((i) => i.inReplyToActivityId).filter((id): id is string => !!id))];
+  const templateNames = new Map<string, string>();
+  const parents = new Map<string, ThreadParent>();
+  for (const org of new Set(inputs.map((i) => i.organizationId))) {
+    if (templateIds.length > 0) {
+      const rows = await trx.selectFrom('email_templates').select(['id', 'name']).where('organization_id', '=', org).where('id', 'in', templateIds).execute();
+      for (const row of rows) templateNames.set(row.id, row.name);
+    }
+    if (parentIds.length > 0) {
+      const rows = await trx
+        .selectFrom('email_activities')
+        .select(['id', 'thread_id', 'message_id', 'reference_ids'])
+        .where('organization_id', '=', org)
+        .where('id', 'in', parentIds)
+        .execute();
+      for (const row of rows) parents.set(row.id, row);
+    }
+  }
+
+  const rows = inputs.map((input) => {
+    const id = newId('acti');
+    const parent = input.inReplyToActivityId ? parents.get(input.inReplyToActivityId) : undefined;
+    return {
+      id,
+      organization_id: input.organizationId,
+      lead_id: input.leadId,
+      contact_id: input.contactId,
+      user_id: input.userId,
+      status: 'outbox' as const,
+      subject: input.subject,
+      body_html: input.bodyHtml,
+      body_text: htmlToText(input.bodyHtml),
+      sender: formatSender(input.senderName, input.senderEmail),
+      recipient_email: (input.to[0] ?? '').trim().toLowerCase(),
+      to_emails: JSON.stringify(input.to),
+      template_id: input.templateId ?? null,
+      template_name: input.templateId ? (templateNames.get(input.templateId) ?? null) : null,
+      bulk_email_action_id: input.bulkEmailActionId ?? null,
+      sequence_id: input.sequenceId ?? null,
+      sequence_subscription_id: input.sequenceSubscriptionId ?? null,
+      email_account_id: input.emailAccountId,
+      thread_id: parent?.thread_id ?? id,
+      in_reply_to_id: parent?.id ?? null,
+      message_id: messageIdFor(id, input.senderEmail),
+      reference_ids: JSON.stringify(parent ? [...parent.reference_ids, parent.message_id] : []),
+      next_attempt_at: input.notBefore ?? sql<Date>`now()`,
+      date_scheduled: input.notBefore ?? null,
+      created_by: input.userId,
+      updated_by: input.userId,
+    };
+  });
+  // Bounded statements: PostgreSQL allows 65535 parameters per statement.
+  for (let i = 0; i < rows.length; i += 1000) {
+    await trx.insertInto('email_activities').values(rows.slice(i, i + 1000)).execute();
+  }
+  await sql`SELECT pg_notify(${EMAIL_NOTIFY_CHANNEL}, ${organizationId})`.execute(trx);
+  return rows.map((row) => ({ activityId: row.id }));
+}
+
+/** Inserts an email activity in status `outbox` in the caller's transaction; the delivery worker sends it after commit. Returns its id (acti_…). */
+export async function enqueueEmail(trx: Kysely<Database>, input: EnqueueEmailInput): Promise<{ activityId: string }> {
+  const [result] = await enqueueEmails(trx, [input]);
+  return result!;
+}

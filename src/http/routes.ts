@@ -2,6 +2,9 @@
  * Every domain's routes, mounted under `/api/v1`. Each domain exports one `register…Routes(app)`;
  * add a line here when a domain gains an API.
  */
+import { registerContactRoutes } from '../contacts/routes.ts';
+import { registerLeadRoutes } from '../leads/routes.ts';
+import { registerCustomFieldRoutes } from '../custom-fields/routes.ts';
 import { registerOrganizationRoutes } from '../orgs/routes.ts';
 import { registerStatusRoutes } from '../statuses/routes.ts';
 import { registerUserRoutes } from '../users/routes.ts';
@@ -10,5 +13,8 @@ import type { App } from './server.ts';
 export async function registerRoutes(app: App): Promise<void> {
   await registerUserRoutes(app);
   await registerOrganizationRoutes(app);
+  await registerLeadRoutes(app);
+  await registerContactRoutes(app);
   await registerStatusRoutes(app);
+  await registerCustomFieldRoutes(app);
 }

@@ -1,0 +1,127 @@
+/**
+ * `POST /contact/`, `PUT /contact/{id}/` and `DELETE /contact/{id}/`, each in the caller's
+ * transaction with its `contact.*` event. A contact created without `lead_id` gets a new lead named
+ * after it (Close, since 2025-02-14).
+ */
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/schema.ts';
+import { fieldError, notFound } from '../errors.ts';
+import { recordEvent } from '../events/record-event.ts';
+import { newId } from '../ids.ts';
+import { diffObjects, eventBase, type Actor } from '../leads/actor.ts';
+import { parseCustomInput } from '../leads/custom-input.ts';
+import { applyCustomOps } from '../leads/custom-write.ts';
+import { resolveStatus } from '../leads/resolve-status.ts';
+import { loadLeadObjects } from '../leads/serialize.ts';
+import { normalizeChannels, writeChannels } from './channels.ts';
+import type { ContactCreateBody } from './schemas.ts';
+import { loadContactObjects } from './serialize.ts';
+import { insertContacts } from './write-contacts.ts';
+
+type Body = ContactCreateBody & Record<string, unknown>;
+
+async function requireLead(trx: Kysely<Database>, organizationId: string, leadId: string): Promise<void> {
+  const lead = await trx.selectFrom('leads').select('id').where('organization_id', '=', organizationId).where('id', '=', leadId).executeTakeFirst();
+  if (!lead) throw fieldError('lead_id', 'Unknown lead.');
+}
+
+/** Creates a contact (and, without `lead_id`, its lead); returns the contact's API object. */
+export async function createContact(trx: Kysely<Database>, actor: Actor, body: Body): Promise<Record<string, unknown>> {
+  const org = actor.organizationId;
+  let leadId = body.lead_id;
+  const newLead = leadId === undefined;
+  if (leadId !== undefined) {
+    await requireLead(trx, org, leadId);
+  } else {
+    leadId = newId('lead');
+    await trx
+      .insertInto('leads')
+      .values({
+        id: leadId,
+        organization_id: org,
+        name: body.name ?? null,
+        status_id: (await resolveStatus(trx, org, {}, true))!,
+        custom: '{}',
+        created_by: actor.userId,
+        updated_by: actor.userId,
+        date_created: actor.now,
+        date_updated: actor.now,
+      })
+      .execute();
+  }
+  const [contact] = await insertContacts(trx, actor, leadId, [{ input: body, path: '' }]);
+  if (newLead) {
+    const lead = (await loadLeadObjects(trx, org, [leadId], { publicUrl: actor.publicUrl })).get(leadId)!;
+    await recordEvent(trx, { ...eventBase(actor), objectType: 'lead', objectId: leadId, leadId, action: 'created', data: lead });
+  }
+  return contact!;
+}
+
+async function lockContact(trx: Kysely<Database>, organizationId: string, contactId: string): Promise<{ lead_id: string }> {
+  const row = await trx
+    .selectFrom('contacts')
+    .select('lead_id')
+    .where('organization_id', '=', organizationId)
+    .where('id', '=', contactId)
+    .forUpdate()
+    .executeTakeFirst();
+  if (!row) throw notFound('contact');
+  return row;
+}
+
+/** Applies a validated update body (lists given replace the stored ones); returns the API object. */
+export async function updateContact(trx: Kysely<Database>, actor: Actor, contactId: string, body: Body): Promise<Record<string, unknown>> {
+  const org = actor.organizationId;
+  const current = await lockContact(trx, org, contactId);
+  const before = (await loadContactObjects(trx, org, [contactId])).get(contactId)!;
+  const leadId = body.lead_id ?? current.lead_id;
+  if (leadId !== current.lead_id) await requireLead(trx, org, leadId);
+  const channels = normalizeChannels(body, '');
+  const ops = await parseCustomInput(trx, org, 'contact', body, { leadId, allowAddRemove: true });
+
+  await trx
+    .updateTable('contacts')
+    .set({
+      ...(body.name !== undefined ? { name: body.name } : {}),
+      ...(body.title !== undefined ? { title: body.title } : {}),
+      lead_id: leadId,
+      updated_by: actor.userId,
+      date_updated: actor.now,
+    })
+    .where('organization_id', '=', org)
+    .where('id', '=', contactId)
+    .execute();
+  if (leadId !== current.lead_id) {
+    // The channel rows carry lead_id for lead-level lookups; they move with their contact.
+    for (const table of ['contact_emails', 'contact_phones', 'contact_urls'] as const) {
+      await trx.updateTable(table).set({ lead_id: leadId }).where('organization_id', '=', org).where('contact_id', '=', contactId).execute();
+    }
+  }
+  await writeChannels(trx, [{ owner: { organizationId: org, contactId, leadId }, channels, replace: true }]);
+  await applyCustomOps(trx, 'contacts', org, [contactId], ops);
+
+  const after = (await loadContactObjects(trx, org, [contactId])).get(contactId)!;
+  const diff = diffObjects(before, after);
+  if (diff.significant) {
+    await recordEvent(trx, {
+      ...eventBase(actor),
+      objectType: 'contact',
+      objectId: contactId,
+      leadId,
+      action: 'updated',
+      changedFields: diff.changedFields,
+      data: after,
+      previousData: diff.previous,
+    });
+  }
+  return after;
+}
+
+/** Deletes a contact with its emails, phones and URLs (404 if not found). */
+export async function deleteContact(trx: Kysely<Database>, actor: Actor, contactId: string): Promise<void> {
+  const org = actor.organizationId;
+  const { lead_id: leadId } = await lockContact(trx, org, contactId);
+  const before = (await loadContactObjects(trx, org, [contactId])).get(contactId);
+  await trx.deleteFrom('contacts').where('organization_id', '=', org).where('id', '=', contactId).execute();
+  await recordEvent(trx, { ...eventBase(actor), objectType: 'contact', objectId: contactId, leadId, action: 'deleted', previousData: before });
+}

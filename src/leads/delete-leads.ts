@@ -1,0 +1,66 @@
+/**
+ * Deleting leads in set-based SQL: one DELETE for any number of leads, their contacts, emails,
+ * phones, URLs and addresses going with them through ON DELETE CASCADE. Each deleted lead gets one
+ * `lead.deleted` event whose previous_data is the whole lead object. The bulk-delete engine calls
+ * this once per batch, inside the batch's transaction.
+ */
+import { sql, type Kysely } from 'kysely';
+import type { Database } from '../db/schema.ts';
+import { recordEvents } from '../events/record-event.ts';
+import { loadLeadObjects } from './serialize.ts';
+
+export interface DeleteMeta {
+  readonly userId: string | null;
+  readonly apiKeyId?: string | null;
+  readonly requestId?: string | null;
+  readonly bulkActionId?: string;
+  readonly at?: Date;
+  readonly publicUrl?: string;
+}
+
+/** Deletes the leads `leadIds` of `organizationId`; returns the ids actually deleted. */
+export async function deleteLeads(
+  trx: Kysely<Database>,
+  organizationId: string,
+  leadIds: readonly string[],
+  meta: DeleteMeta,
+): Promise<string[]> {
+  if (leadIds.length === 0) return [];
+  const ids = [...new Set(leadIds)];
+  // Lock in id order (so two batches overlapping never deadlock) before reading what is deleted.
+  const locked = await trx
+    .selectFrom('leads')
+    .select('id')
+    .where('organization_id', '=', organizationId)
+    .where(sql<boolean>`id = ANY(${ids}::text[])`)
+    .orderBy('id')
+    .forUpdate()
+    .execute();
+  if (locked.length === 0) return [];
+  const lockedIds = locked.map((row) => row.id);
+  const objects = await loadLeadObjects(trx, organizationId, lockedIds, meta.publicUrl === undefined ? {} : { publicUrl: meta.publicUrl });
+  const deleted = await trx
+    .deleteFrom('leads')
+    .where('organization_id', '=', organizationId)
+    .where(sql<boolean>`id = ANY(${lockedIds}::text[])`)
+    .returning('id')
+    .execute();
+  const at = meta.at ?? new Date();
+  await recordEvents(
+    trx,
+    deleted.map(({ id }) => ({
+      organizationId,
+      objectType: 'lead',
+      objectId: id,
+      leadId: id,
+      action: 'deleted',
+      userId: meta.userId,
+      apiKeyId: meta.apiKeyId ?? null,
+      requestId: meta.requestId ?? null,
+      previousData: objects.get(id),
+      meta: meta.bulkActionId === undefined ? {} : { bulk_action_id: meta.bulkActionId },
+      at,
+    })),
+  );
+  return deleted.map((row) => row.id);
+}

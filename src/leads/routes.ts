@@ -1,0 +1,83 @@
+/**
+ * `/lead/`: list, create, get, update (PUT acts as PATCH), delete.
+ */
+import { Type } from 'typebox';
+import { notFound } from '../errors.ts';
+import { envelope, ListQuery, pageOf } from '../http/pagination.ts';
+import type { App } from '../http/server.ts';
+import { actorOf } from './actor.ts';
+import { createLead } from './create-lead.ts';
+import { deleteLeads } from './delete-leads.ts';
+import { LeadCreateBody, LeadUpdateBody } from './schemas.ts';
+import { loadLeadObjects } from './serialize.ts';
+import { updateLead } from './update-lead.ts';
+
+const IdParams = Type.Object({ id: Type.String() });
+const FieldsQuery = Type.Object({ _fields: Type.Optional(Type.String()) });
+
+export async function registerLeadRoutes(app: App): Promise<void> {
+  app.get(
+    '/lead/',
+    { schema: { tags: ['leads'], summary: 'List leads (oldest first)', querystring: ListQuery } },
+    async (request) => {
+      const { db, organizationId, config } = request.ctx;
+      const page = pageOf(request.query);
+      const base = db.selectFrom('leads').where('organization_id', '=', organizationId);
+      const [rows, count] = await Promise.all([
+        base.select('id').orderBy('date_created').orderBy('id').offset(page.skip).limit(page.limit + 1).execute(),
+        base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+      ]);
+      const objects = await loadLeadObjects(db, organizationId, rows.map((r) => r.id), { publicUrl: config.publicUrl });
+      const data = rows.map((r) => objects.get(r.id)).filter((o) => o !== undefined);
+      return envelope(data, page, { total_results: Number(count.n) });
+    },
+  );
+
+  app.post(
+    '/lead/',
+    { schema: { tags: ['leads'], summary: 'Create a lead with contacts and addresses', body: LeadCreateBody, querystring: FieldsQuery } },
+    async (request) => {
+      const body = request.body as LeadCreateBody & Record<string, unknown>;
+      return request.ctx.db.transaction().execute((trx) => createLead(trx, actorOf(request.ctx), body));
+    },
+  );
+
+  app.get(
+    '/lead/:id/',
+    { schema: { tags: ['leads'], summary: 'Get a lead', params: IdParams, querystring: FieldsQuery } },
+    async (request) => {
+      const { db, organizationId, config } = request.ctx;
+      const lead = (await loadLeadObjects(db, organizationId, [request.params.id], { publicUrl: config.publicUrl })).get(request.params.id);
+      if (!lead) throw notFound('lead');
+      return lead;
+    },
+  );
+
+  app.put(
+    '/lead/:id/',
+    { schema: { tags: ['leads'], summary: 'Update a lead (only the keys sent)', params: IdParams, body: LeadUpdateBody, querystring: FieldsQuery } },
+    async (request) => {
+      const body = (request.body ?? {}) as LeadUpdateBody & Record<string, unknown>;
+      return request.ctx.db.transaction().execute((trx) => updateLead(trx, actorOf(request.ctx), request.params.id, body));
+    },
+  );
+
+  app.delete(
+    '/lead/:id/',
+    { schema: { tags: ['leads'], summary: 'Delete a lead with its contacts', params: IdParams } },
+    async (request) => {
+      const ctx = request.ctx;
+      const deleted = await ctx.db.transaction().execute((trx) =>
+        deleteLeads(trx, ctx.organizationId, [request.params.id], {
+          userId: ctx.userId,
+          apiKeyId: ctx.apiKeyId,
+          requestId: ctx.requestId,
+          at: ctx.clock.now(),
+          publicUrl: ctx.config.publicUrl,
+        }),
+      );
+      if (deleted.length === 0) throw notFound('lead');
+      return {};
+    },
+  );
+}

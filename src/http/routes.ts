@@ -7,6 +7,7 @@ import { registerLeadRoutes } from '../leads/routes.ts';
 import { registerCustomFieldRoutes } from '../custom-fields/routes.ts';
 import { registerOrganizationRoutes } from '../orgs/routes.ts';
 import { registerStatusRoutes } from '../statuses/routes.ts';
+import { registerUnsubscribeRoutes } from '../unsubscribes/routes.ts';
 import { registerUserRoutes } from '../users/routes.ts';
 import type { App } from './server.ts';
 
@@ -15,6 +16,7 @@ export async function registerRoutes(app: App): Promise<void> {
   await registerOrganizationRoutes(app);
   await registerLeadRoutes(app);
   await registerContactRoutes(app);
+  await registerUnsubscribeRoutes(app);
   await registerStatusRoutes(app);
   await registerCustomFieldRoutes(app);
 }

@@ -6,6 +6,7 @@ import { registerContactRoutes } from '../contacts/routes.ts';
 import { registerLeadRoutes } from '../leads/routes.ts';
 import { registerCustomFieldRoutes } from '../custom-fields/routes.ts';
 import { registerOrganizationRoutes } from '../orgs/routes.ts';
+import { registerSequenceRoutes } from '../sequences/routes.ts';
 import { registerStatusRoutes } from '../statuses/routes.ts';
 import { registerUnsubscribeRoutes } from '../unsubscribes/routes.ts';
 import { registerUserRoutes } from '../users/routes.ts';
@@ -19,4 +20,5 @@ export async function registerRoutes(app: App): Promise<void> {
   await registerUnsubscribeRoutes(app);
   await registerStatusRoutes(app);
   await registerCustomFieldRoutes(app);
+  await registerSequenceRoutes(app);
 }

@@ -1,0 +1,95 @@
+/**
+ * Which step a subscription runs next, and when. The step log (`sequence_subscription_steps`) is the
+ * truth about what ran: the next step is the first step placed after the last step that ran (steps
+ * deleted since are ignored), so steps appended to a sequence are picked up by a subscription that
+ * had finished, and steps inserted before a subscription's current place are not run late.
+ *
+ * The due time is the previous step's time (the start for the first step) plus the step's `delay`,
+ * never earlier than now, moved into the sequence's schedule in its timezone.
+ */
+import type { Db } from '../db/database.ts';
+import { nextSendTime, type Schedule } from './schedule.ts';
+import type { StepRow } from './sequence-repository.ts';
+
+export interface SubscriptionTiming {
+  readonly id: string;
+  readonly sequence_id: string;
+  readonly start_date: Date;
+  readonly date_last_step: Date | null;
+}
+
+export interface PlannedStep {
+  readonly step: StepRow;
+  readonly at: Date;
+}
+
+/** The step after those in `ran` (by position), or null when none is left. Pure. */
+export function nextStepOf(steps: readonly StepRow[], ran: ReadonlySet<string>): StepRow | null {
+  let lastPosition = -1;
+  for (const step of steps) if (ran.has(step.id)) lastPosition = Math.max(lastPosition, step.position);
+  return steps.find((step) => step.position > lastPosition && !ran.has(step.id)) ?? null;
+}
+
+/**
+ * Plans the next step of each subscription (all of `organizationId`) in three queries, whatever
+ * their number: `null` for a subscription with no step left.
+ */
+export async function planNextSteps(
+  db: Db,
+  organizationId: string,
+  subscriptions: readonly SubscriptionTiming[],
+  now: Date,
+): Promise<Map<string, PlannedStep | null>> {
+  const out = new Map<string, PlannedStep | null>();
+  if (subscriptions.length === 0) return out;
+  const sequenceIds = [...new Set(subscriptions.map((s) => s.sequence_id))];
+  const [sequences, steps, log] = await Promise.all([
+    db
+      .selectFrom('sequences')
+      .select(['id', 'timezone', 'schedule'])
+      .where('organization_id', '=', organizationId)
+      .where('id', 'in', sequenceIds)
+      .execute(),
+    db
+      .selectFrom('sequence_steps')
+      .selectAll()
+      .where('organization_id', '=', organizationId)
+      .where('sequence_id', 'in', sequenceIds)
+      .orderBy('sequence_id')
+      .orderBy('position')
+      .execute(),
+    db
+      .selectFrom('sequence_subscription_steps')
+      .select(['subscription_id', 'step_id'])
+      .where('organization_id', '=', organizationId)
+      .where('subscription_id', 'in', subscriptions.map((s) => s.id))
+      .execute(),
+  ]);
+  const sequenceById = new Map(sequences.map((s) => [s.id, s]));
+  const stepsBySequence = new Map<string, StepRow[]>();
+  for (const step of steps) {
+    const list = stepsBySequence.get(step.sequence_id) ?? [];
+    list.push(step);
+    stepsBySequence.set(step.sequence_id, list);
+  }
+  const ranBySubscription = new Map<string, Set<string>>();
+  for (const row of log) {
+    const set = ranBySubscription.get(row.subscription_id) ?? new Set<string>();
+    set.add(row.step_id);
+    ranBySubscription.set(row.subscription_id, set);
+  }
+  for (const subscription of subscriptions) {
+    const sequence = sequenceById.get(subscription.sequence_id);
+    const step = sequence
+      ? nextStepOf(stepsBySequence.get(subscription.sequence_id) ?? [], ranBySubscription.get(subscription.id) ?? new Set())
+      : null;
+    if (!sequence || !step) {
+      out.set(subscription.id, null);
+      continue;
+    }
+    const base = (subscription.date_last_step ?? subscription.start_date).getTime();
+    const due = new Date(Math.max(now.getTime(), base + step.delay * 1000));
+    out.set(subscription.id, { step, at: nextSendTime(due, sequence.schedule as Schedule | null, sequence.timezone) });
+  }
+  return out;
+}

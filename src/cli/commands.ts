@@ -1,6 +1,7 @@
 /** Further commands contributed by domains (seeding, benchmarks' helpers). */
 import type { Command } from 'commander';
+import { registerSeedCommand } from '../seed/command.ts';
 
 export function registerExtraCommands(program: Command): void {
-  void program;
+  registerSeedCommand(program);
 }

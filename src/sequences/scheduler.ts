@@ -1,0 +1,132 @@
+/**
+ * The sequence scheduler: finds active subscriptions whose `next_step_at` has come (in active
+ * sequences only, so a paused or draft sequence sends nothing), claims each with
+ * `FOR UPDATE SKIP LOCKED` and runs its step in that same transaction (scheduler-step.ts).
+ *
+ * The row lock is the lease: it lasts exactly as long as the transaction, and a worker that dies
+ * drops its connection, which rolls the step back and frees the row at once, so there is no lease
+ * to expire and nothing to reap. Any number of workers in any number of processes can run side by
+ * side; they never wait on each other's rows.
+ *
+ * One subscription per transaction keeps a failing step from holding back others (each step is a
+ * handful of statements, a few milliseconds). When idle the loop polls every `POLL_MS`: steps are
+ * due at times set well in advance, so a second's latency is invisible next to delays of hours.
+ */
+import { sql } from 'kysely';
+import type { Config } from '../config.ts';
+import type { Db } from '../db/database.ts';
+import type { Clock } from '../time.ts';
+import { signingSecret } from '../unsubscribe-links/secret.ts';
+import type { BackgroundWorker, WorkerDeps } from '../worker/registry.ts';
+import { runDueStep, type StepResult } from './scheduler-step.ts';
+import type { SubscriptionRow } from './subscription-repository.ts';
+
+export const POLL_MS = 1000;
+
+export interface SchedulerDeps {
+  readonly db: Db;
+  readonly config: Pick<Config, 'publicUrl' | 'secretKey'>;
+  readonly clock: Clock;
+}
+
+export interface SchedulerOptions {
+  /** Most subscriptions handled in this call (default 500). */
+  readonly limit?: number;
+  /** Test seam: runs inside each step's transaction just before it commits. */
+  readonly beforeCommit?: (subscriptionId: string, result: StepResult) => Promise<void>;
+}
+
+async function claimDue(trx: Db, now: Date): Promise<SubscriptionRow | undefined> {
+  const result = await sql<SubscriptionRow>`
+    SELECT s.* FROM sequence_subscriptions s
+      JOIN sequences q ON q.organization_id = s.organization_id AND q.id = s.sequence_id
+     WHERE s.status = 'active' AND s.date_deleted IS NULL AND s.next_step_at <= ${now}
+       AND q.status = 'active'
+     ORDER BY s.next_step_at
+     LIMIT 1
+       FOR UPDATE OF s SKIP LOCKED`.execute(trx);
+  return result.rows[0];
+}
+
+/**
+ * Runs every step due at `deps.clock.now()` (up to `limit`), each in its own transaction; returns
+ * how many subscriptions it handled. Tests drive sequences with a ManualClock through this.
+ */
+export async function runSchedulerOnce(deps: SchedulerDeps, options: SchedulerOptions = {}): Promise<number> {
+  const limit = options.limit ?? 500;
+  const secret = await signingSecret(deps.db, deps.config);
+  let handled = 0;
+  while (handled < limit) {
+    const now = deps.clock.now();
+    let claimedId: string | undefined;
+    try {
+      const claimed = await deps.db.transaction().execute(async (trx) => {
+        const sub = await claimDue(trx, now);
+        if (!sub) return false;
+        claimedId = sub.id;
+        const result = await runDueStep(trx, sub, { now, publicUrl: deps.config.publicUrl, secret });
+        await options.beforeCommit?.(sub.id, result);
+        return true;
+      });
+      if (!claimed) break;
+    } catch (error) {
+      if (claimedId === undefined) throw error;
+      // A step that throws (a template failing at render time, say) would be claimed first again on
+      // every pass and hold up all others: stop that subscription, with the reason on its row.
+      await markFailed(deps.db, claimedId, now, error);
+    }
+    handled++;
+  }
+  return handled;
+}
+
+async function markFailed(db: Db, subscriptionId: string, now: Date, error: unknown): Promise<void> {
+  const message = error instanceof Error ? error.message : String(error);
+  await db
+    .updateTable('sequence_subscriptions')
+    .set({ status: 'error', status_reason: 'internal-error', error_message: message.slice(0, 1000), next_step_at: null, date_updated: now })
+    .where('id', '=', subscriptionId)
+    .where('status', '=', 'active')
+    .execute();
+}
+
+/** The long-running scheduler `sluice serve` starts in the worker role. */
+export function createSequenceScheduler(deps: WorkerDeps): BackgroundWorker {
+  let running = false;
+  let loop: Promise<void> | undefined;
+  let wake: (() => void) | undefined;
+
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+
+  async function run(): Promise<void> {
+    while (running) {
+      let handled = 0;
+      try {
+        handled = await runSchedulerOnce(deps, { limit: 100 });
+      } catch (error) {
+        deps.log.error({ err: error }, 'sequence scheduler pass failed');
+      }
+      if (running && handled === 0) await sleep(POLL_MS);
+    }
+  }
+
+  return {
+    name: 'sequence-scheduler',
+    async start() {
+      running = true;
+      loop = run();
+    },
+    async stop() {
+      running = false;
+      wake?.();
+      await loop;
+    },
+  };
+}

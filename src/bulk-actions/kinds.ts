@@ -3,9 +3,15 @@
  * engine mounts `/bulk_action/{name}/` for every kind listed here and runs its batches.
  */
 import type { AnyBulkActionKind, BulkKindName } from './kind.ts';
+import { deleteKind } from './kinds/delete.ts';
+import { editKind } from './kinds/edit.ts';
+import { sequenceSubscriptionKind } from './kinds/sequence-subscription.ts';
 
 export const bulkActionKinds: readonly AnyBulkActionKind[] = [
   // one line per kind, e.g. `emailKind,`
+  editKind,
+  deleteKind,
+  sequenceSubscriptionKind,
 ];
 
 /** The kind named `name`, or undefined. */

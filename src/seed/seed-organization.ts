@@ -125,6 +125,8 @@ export async function seedOrganization(
   const client = await database.pool.connect();
   try {
     await client.query('BEGIN');
+    await client.query("SET LOCAL work_mem = '256MB'");
+    await client.query("SET LOCAL gin_pending_list_limit = '64MB'");
     let pending: Promise<void> = Promise.resolve();
     for (let from = 0; from < total; from += chunkSize) {
       const to = Math.min(total, from + chunkSize);

@@ -88,7 +88,9 @@ export async function checkNameFree(db: Db, organizationId: string, objectType: 
 
 /** Serialises definition writes of one organization (name uniqueness). */
 export async function lockOrganization(db: Db, organizationId: string): Promise<void> {
-  await db.selectFrom('organizations').select('id').where('id', '=', organizationId).forUpdate().executeTakeFirst();
+  // NO KEY UPDATE, not UPDATE: it serialises these writers without blocking the KEY SHARE locks
+  // that every lead or contact insert of the organization takes through its foreign key.
+  await db.selectFrom('organizations').select('id').where('id', '=', organizationId).forNoKeyUpdate().executeTakeFirst();
 }
 
 /** Inserts a field and returns its row. */

@@ -65,7 +65,9 @@ export async function checkLabel(db: Db, organizationId: string, label: string, 
 
 /** Serialises status writes of one organization (see the module note). */
 export async function lockOrganization(db: Db, organizationId: string): Promise<void> {
-  await db.selectFrom('organizations').select('id').where('id', '=', organizationId).forUpdate().executeTakeFirst();
+  // NO KEY UPDATE, not UPDATE: it serialises these writers without blocking the KEY SHARE locks
+  // that every lead or contact insert of the organization takes through its foreign key.
+  await db.selectFrom('organizations').select('id').where('id', '=', organizationId).forNoKeyUpdate().executeTakeFirst();
 }
 
 /** Inserts a status after the organization's last one. */

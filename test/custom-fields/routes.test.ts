@@ -93,6 +93,36 @@ describe('/custom_field/{lead,contact}/', () => {
     assert.equal((await t.call('GET', '/api/v1/custom_field/lead/?_limit=200')).body.data.length, before);
   });
 
+  test('a create racing another create of the same name waits for it and is refused', async () => {
+    // Another writer holds the organization lock and has inserted, not yet committed, a field "Raced".
+    const client = await t.pool.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query('SELECT id FROM organizations WHERE id = $1 FOR NO KEY UPDATE', [t.orgA.organization_id]);
+      await client.query(
+        `INSERT INTO custom_fields (id, organization_id, object_type, name, type) VALUES ('cf_raced', $1, 'lead', 'Raced', 'text')`,
+        [t.orgA.organization_id],
+      );
+      const pending = create('lead', { name: 'raced', type: 'text' });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await client.query('COMMIT');
+      const res = await pending;
+      assert.equal(res.status, 400, JSON.stringify(res.body));
+      assert.match(res.body['field-errors'].name, /already exists/);
+    } finally {
+      client.release();
+    }
+  });
+
+  test('the OpenAPI document lists the custom field and status paths under their tags', async () => {
+    const doc = (await t.call('GET', '/api/v1/openapi.json', { key: null })).body;
+    for (const path of ['/api/v1/custom_field/lead/', '/api/v1/custom_field/contact/{id}/', '/api/v1/status/lead/{id}/']) {
+      assert.ok(doc.paths[path], path);
+    }
+    assert.deepEqual(doc.paths['/api/v1/custom_field/lead/'].post.tags, ['custom fields']);
+    assert.equal(doc.paths['/api/v1/custom_fields/lead/'].get.deprecated, true);
+  });
+
   test('names are unique per object type and per organization only', async () => {
     assert.equal((await create('contact', { name: 'Plan', type: 'text' })).status, 200);
     assert.equal((await create('lead', { name: 'Plan', type: 'text' }, t.orgB.api_key)).status, 200);

@@ -73,6 +73,32 @@ describe('/status/lead/', () => {
     assert.equal((await list()).length, count);
   });
 
+  test('concurrent creates all succeed with distinct positions', async () => {
+    const labels = ['Race 1', 'Race 2', 'Race 3', 'Race 4'];
+    const results = await Promise.all(labels.map((label) => t.call('POST', '/api/v1/status/lead/', { body: { label } })));
+    assert.deepEqual(results.map((r) => r.status), [200, 200, 200, 200]);
+    const rows = await t.db.selectFrom('lead_statuses').select('position').where('organization_id', '=', t.orgA.organization_id).execute();
+    assert.equal(new Set(rows.map((r) => r.position)).size, rows.length, 'positions are distinct');
+  });
+
+  test('a create racing another create of the same label waits for it and is refused', async () => {
+    const client = await t.pool.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query('SELECT id FROM organizations WHERE id = $1 FOR NO KEY UPDATE', [t.orgA.organization_id]);
+      await client.query(`INSERT INTO lead_statuses (id, organization_id, label, position) VALUES ('stat_raced', $1, 'Raced', 999)`, [t.orgA.organization_id]);
+      const pending = t.call('POST', '/api/v1/status/lead/', { body: { label: 'RACED' } });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await client.query('COMMIT');
+      const res = await pending;
+      assert.equal(res.status, 400, JSON.stringify(res.body));
+      assert.match(res.body['field-errors'].label, /already exists/);
+    } finally {
+      client.release();
+    }
+    await t.db.deleteFrom('lead_statuses').where('id', '=', 'stat_raced').execute();
+  });
+
   test('the same label may exist in another organization', async () => {
     const res = await t.call('POST', '/api/v1/status/lead/', { body: { label: 'Only In B' }, key: t.orgB.api_key });
     assert.equal(res.status, 200);

@@ -92,7 +92,7 @@ export async function changeSubscriptions(trx: Db, request: ChangeRequest): Prom
   if (updates.length === 0) return { changed: [], skipped };
 
   const values = sql.join(
-    updates.map((u) => sql`(${u.id}, ${u.status}, ${u.next}::timestamptz, ${u.reason}, ${u.finished})`),
+    updates.map((u) => sql`(${u.id}::text, ${u.status}::text, ${u.next}::timestamptz, ${u.reason}::text, ${u.finished}::boolean)`),
   );
   await sql`
     UPDATE sequence_subscriptions AS s

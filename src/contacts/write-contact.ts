@@ -3,7 +3,8 @@
  * transaction with its `contact.*` event. A contact created without `lead_id` gets a new lead named
  * after it (Close, since 2025-02-14).
  */
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
+import { loadCustomFields } from '../custom-fields/values.ts';
 import type { Database } from '../db/schema.ts';
 import { fieldError, notFound } from '../errors.ts';
 import { recordEvent } from '../events/record-event.ts';
@@ -117,11 +118,34 @@ export async function updateContact(trx: Kysely<Database>, actor: Actor, contact
   return after;
 }
 
+/**
+ * Drops a deleted contact from the `contact` custom fields of its lead and of the lead's other
+ * contacts (a `contact` value must name a contact of the same lead), one statement per field.
+ */
+async function dropContactReferences(trx: Kysely<Database>, organizationId: string, leadId: string, contactId: string): Promise<void> {
+  for (const objectType of ['lead', 'contact'] as const) {
+    const fields = (await loadCustomFields(trx, organizationId, objectType)).filter((f) => f.type === 'contact');
+    const table = objectType === 'lead' ? 'leads' : 'contacts';
+    const scope = objectType === 'lead' ? sql`id = ${leadId}` : sql`lead_id = ${leadId}`;
+    for (const field of fields) {
+      if (field.accepts_multiple_values) {
+        const rows = await sql<{ id: string }>`SELECT id FROM ${sql.table(table)}
+          WHERE organization_id = ${organizationId} AND ${scope} AND custom -> ${field.id}::text @> ${JSON.stringify([contactId])}::jsonb`.execute(trx);
+        await applyCustomOps(trx, table, organizationId, rows.rows.map((r) => r.id), [{ kind: 'remove', fieldId: field.id, values: [contactId] }]);
+      } else {
+        await sql`UPDATE ${sql.table(table)} SET custom = custom - ${field.id}::text
+          WHERE organization_id = ${organizationId} AND ${scope} AND custom ->> ${field.id}::text = ${contactId}`.execute(trx);
+      }
+    }
+  }
+}
+
 /** Deletes a contact with its emails, phones and URLs (404 if not found). */
 export async function deleteContact(trx: Kysely<Database>, actor: Actor, contactId: string): Promise<void> {
   const org = actor.organizationId;
   const { lead_id: leadId } = await lockContact(trx, org, contactId);
   const before = (await loadContactObjects(trx, org, [contactId])).get(contactId);
   await trx.deleteFrom('contacts').where('organization_id', '=', org).where('id', '=', contactId).execute();
+  await dropContactReferences(trx, org, leadId, contactId);
   await recordEvent(trx, { ...eventBase(actor), objectType: 'contact', objectId: contactId, leadId, action: 'deleted', previousData: before });
 }

@@ -203,6 +203,26 @@ describe('/contact/', () => {
     assert.equal((await t.call('DELETE', `/api/v1/contact/${c.id}/`)).status, 404);
   });
 
+  test('deleting a contact drops it from the contact custom fields of its lead and the lead’s contacts', async () => {
+    const org = t.orgA.organization_id;
+    const champion = await insertCustomField(t.db, org, { name: 'Champion', type: 'contact' });
+    const team = await insertCustomField(t.db, org, { name: 'Team', type: 'contact', multiple: true });
+    const buddy = await insertCustomField(t.db, org, { name: 'Buddy', type: 'contact', objectType: 'contact' });
+    const lead = (await t.call('POST', '/api/v1/lead/', { body: { name: 'Refs', contacts: [{ name: 'R1' }, { name: 'R2' }] } })).body;
+    const [r1, r2] = lead.contacts.map((c: any) => c.id);
+    const set = await t.call('PUT', `/api/v1/lead/${lead.id}/`, { body: { [`custom.${champion}`]: r1, [`custom.${team}`]: [r1, r2] } });
+    assert.equal(set.status, 200, JSON.stringify(set.body));
+    assert.equal((await t.call('PUT', `/api/v1/contact/${r2}/`, { body: { [`custom.${buddy}`]: r1 } })).status, 200);
+    const other = (await t.call('POST', '/api/v1/lead/', { body: { name: 'Untouched', contacts: [{ name: 'U1' }, { name: 'U2' }] } })).body;
+    await t.call('PUT', `/api/v1/lead/${other.id}/`, { body: { [`custom.${champion}`]: other.contacts[0].id } });
+    assert.equal((await t.call('DELETE', `/api/v1/contact/${r1}/`)).status, 200);
+    const after = (await t.call('GET', `/api/v1/lead/${lead.id}/`)).body;
+    assert.equal(after[`custom.${champion}`], undefined);
+    assert.deepEqual(after[`custom.${team}`], [r2]);
+    assert.equal(after.contacts[0][`custom.${buddy}`], undefined);
+    assert.equal((await t.call('GET', `/api/v1/lead/${other.id}/`)).body[`custom.${champion}`], other.contacts[0].id);
+  });
+
   test('list: the organization’s contacts oldest first, filter lead_id, pagination, _fields', async () => {
     const lead = (await t.call('POST', '/api/v1/lead/', { body: { name: 'Listed', contacts: [{ name: 'L1' }, { name: 'L2' }, { name: 'L3' }] } })).body;
     const filtered = await t.call('GET', `/api/v1/contact/?lead_id=${lead.id}`);

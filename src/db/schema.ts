@@ -358,6 +358,21 @@ export interface BulkActionItemsTable {
   date_updated: Date | null;
 }
 
+export interface SavedSearchesTable {
+  id: string;
+  organization_id: string;
+  user_id: string | null;
+  name: string;
+  description: string | null;
+  type: string;
+  s_query: Json<Record<string, unknown>>;
+  is_shared: Generated<boolean>;
+  created_by: string | null;
+  updated_by: string | null;
+  date_created: Timestamp;
+  date_updated: Timestamp;
+}
+
 export interface Database {
   organizations: OrganizationsTable;
   users: UsersTable;
@@ -372,6 +387,7 @@ export interface Database {
   addresses: AddressesTable;
   unsubscribed_emails: UnsubscribedEmailsTable;
   events: EventsTable;
+  saved_searches: SavedSearchesTable;
   bulk_actions: BulkActionsTable;
   bulk_action_items: BulkActionItemsTable;
   connected_accounts: ConnectedAccountsTable;

@@ -10,10 +10,17 @@ import { registerSequenceRoutes } from '../sequences/routes.ts';
 import { registerStatusRoutes } from '../statuses/routes.ts';
 import { registerUnsubscribeRoutes } from '../unsubscribes/routes.ts';
 import { registerUserRoutes } from '../users/routes.ts';
+import { registerConnectedAccountRoutes } from '../connected-accounts/routes.ts';
+import { registerEmailActivityRoutes } from '../email/activity-routes.ts';
+import { registerEmailTemplateRoutes } from '../email-templates/routes.ts';
+import { registerBulkActionRoutes } from '../bulk-actions/routes.ts';
+import { registerSearchRoutes } from '../search/routes.ts';
 import type { App } from './server.ts';
 
 export async function registerRoutes(app: App): Promise<void> {
   await registerUserRoutes(app);
+  await registerSearchRoutes(app);
+  await registerBulkActionRoutes(app);
   await registerOrganizationRoutes(app);
   await registerLeadRoutes(app);
   await registerContactRoutes(app);
@@ -21,4 +28,7 @@ export async function registerRoutes(app: App): Promise<void> {
   await registerStatusRoutes(app);
   await registerCustomFieldRoutes(app);
   await registerSequenceRoutes(app);
+  await registerConnectedAccountRoutes(app);
+  await registerEmailTemplateRoutes(app);
+  await registerEmailActivityRoutes(app);
 }

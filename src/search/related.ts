@@ -1,0 +1,40 @@
+/**
+ * `has_related` relations: how an object of one type reaches its related objects. The compiler wraps
+ * each in `EXISTS (SELECT 1 FROM <related table> r WHERE r.organization_id = $1 AND <join> AND <query>)`;
+ * a new related type (email activities, sequence subscriptions) registers its object type in
+ * `fields.ts` and a relation here, and needs nothing else.
+ */
+
+export interface Relation {
+  readonly from: string;
+  readonly to: string;
+  /** The join condition between the outer row (`outer`) and a related row (`inner`). */
+  readonly join: (outer: string, inner: string) => string;
+}
+
+const relations = new Map<string, Relation>();
+
+/** Adds a relation from one object type to another. */
+export function registerRelation(relation: Relation): void {
+  relations.set(`${relation.from}->${relation.to}`, relation);
+}
+
+/** The relation from `from` to `to`, if any. */
+export function relationBetween(from: string, to: string): Relation | undefined {
+  return relations.get(`${from}->${to}`);
+}
+
+/** The related types reachable from `from`. */
+export function relatedTypesOf(from: string): string[] {
+  return [...relations.values()].filter((r) => r.from === from).map((r) => r.to);
+}
+
+const byLead = (outer: string, inner: string) => `${inner}.lead_id = ${outer}.id`;
+const byContact = (outer: string, inner: string) => `${inner}.contact_id = ${outer}.id`;
+
+registerRelation({ from: 'lead', to: 'contact', join: byLead });
+registerRelation({ from: 'contact', to: 'lead', join: (outer, inner) => `${inner}.id = ${outer}.lead_id` });
+registerRelation({ from: 'lead', to: 'address', join: byLead });
+registerRelation({ from: 'contact', to: 'contact_email', join: byContact });
+registerRelation({ from: 'contact', to: 'contact_phone', join: byContact });
+registerRelation({ from: 'contact', to: 'contact_url', join: byContact });

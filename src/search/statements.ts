@@ -1,0 +1,70 @@
+/**
+ * The statements a search runs, each ONE parametrised SQL text over the result type's table aliased
+ * `a`, confined to the organization ($1): a page (keyset), a count, and the ordinal selection bulk
+ * actions consume.
+ */
+import type { Query, ResultObjectType, SortKey } from './ast.ts';
+import { compileQuery } from './compile.ts';
+import type { CursorPosition } from './cursor.ts';
+import { objectTypeDef } from './fields.ts';
+import { cursorValueSql, DEFAULT_SORT, keysetAfter, orderBy, sortSql, type SortSql } from './keyset.ts';
+import type { MomentClock } from './moments.ts';
+import { SqlBuilder } from './sql-builder.ts';
+
+export interface Selection {
+  readonly resultType: ResultObjectType;
+  readonly query: Query;
+  /** Sort keys as requested (empty: the default order). */
+  readonly sort: readonly SortKey[];
+}
+
+export interface StatementScope {
+  readonly organizationId: string;
+  readonly userId: string;
+  readonly clock: MomentClock;
+}
+
+export interface Statement {
+  readonly text: string;
+  readonly values: unknown[];
+}
+
+const ALIAS = 'a';
+
+function start(selection: Selection, scope: StatementScope) {
+  const b = new SqlBuilder(scope.organizationId);
+  const table = objectTypeDef(selection.resultType)!.table;
+  const predicate = compileQuery(selection.query, selection.resultType, ALIAS, { b, userId: scope.userId, clock: scope.clock });
+  const keys = selection.sort.length > 0 ? selection.sort : DEFAULT_SORT(selection.resultType);
+  const sorts = sortSql(keys, ALIAS, b);
+  return { b, from: `FROM ${table} ${ALIAS} WHERE ${ALIAS}.organization_id = $1 AND ${predicate}`, sorts };
+}
+
+/** The sort keys' SQL of a selection (for decoding cursors before building the page). */
+export function selectionSorts(selection: Selection, scope: StatementScope): SortSql[] {
+  return start(selection, scope).sorts;
+}
+
+/** One page: `id` and the sort keys as text (`k0`, `k1`, …), `limit` rows after `cursor`. */
+export function pageStatement(selection: Selection, scope: StatementScope, cursor: CursorPosition | null, limit: number): Statement {
+  const { b, from, sorts } = start(selection, scope);
+  const keyset = cursor ? ` AND ${keysetAfter(sorts, cursor.values, cursor.id, ALIAS, b)}` : '';
+  const columns = [`${ALIAS}.id AS id`, ...sorts.map((s, i) => `${cursorValueSql(s)} AS k${i}`)].join(', ');
+  const text = `SELECT ${columns} ${from}${keyset} ORDER BY ${orderBy(sorts, ALIAS)} LIMIT ${b.param(limit)}`;
+  return { text, values: b.values };
+}
+
+/** `total`: how many objects match. */
+export function countStatement(selection: Selection, scope: StatementScope): Statement {
+  const { b, from } = start({ ...selection, sort: [] }, scope);
+  return { text: `SELECT count(*)::bigint AS total ${from}`, values: b.values };
+}
+
+/** `id` and `ordinal` (1-based position in the sort order), at most `resultsLimit` rows. */
+export function ordinalStatement(selection: Selection, scope: StatementScope, resultsLimit: number | null): Statement {
+  const { b, from, sorts } = start(selection, scope);
+  const order = orderBy(sorts, ALIAS);
+  const limit = resultsLimit === null ? '' : ` LIMIT ${b.param(resultsLimit)}`;
+  const text = `SELECT ${ALIAS}.id AS id, row_number() OVER (ORDER BY ${order}) AS ordinal ${from} ORDER BY ${order}${limit}`;
+  return { text, values: b.values };
+}

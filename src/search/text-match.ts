@@ -1,0 +1,43 @@
+/**
+ * Text matching, shared by text conditions and the top-level `text` query. Case-insensitive.
+ *
+ * Words are maximal runs of letters, digits and `_` (PostgreSQL's regex word characters; under the
+ * embedded database's C ctype these are ASCII, so non-ASCII letters separate words in stored text).
+ * A value is split into its words; punctuation in the value only separates words, so no character
+ * the user sends ever acts as a regex operator.
+ * - `full_words`: every word of the value occurs as a whole word in the text (any order).
+ * - `beginning_of_words`: every word of the value begins some word of the text.
+ * - `phrase`: the words occur consecutively, in order, as whole words, separated in the text by
+ *   one or more non-word characters.
+ * - `exact_value`: the whole text equals the value, ignoring case.
+ * A NULL text never matches. In SQL these become `~*` regular expressions with `\m`/`\M` word
+ * boundaries (pg_trgm GIN indexes serve them) or `lower(x) = lower($v)`; the patterns are parameters.
+ */
+import type { TextMode } from './ast.ts';
+
+const WORD = /[\p{L}\p{Nd}_]+/gu;
+
+/** The words of `value`. */
+export function textWords(value: string): string[] {
+  return value.match(WORD) ?? [];
+}
+
+function escapeRegex(word: string): string {
+  // Words hold only letters, digits and `_`; escaping anyway keeps the pattern safe if WORD changes.
+  return word.replace(/[\\^$.*+?()[\]{}|-]/g, '\\$&');
+}
+
+/**
+ * The PostgreSQL regular expressions that must all match for `mode` (not `exact_value`).
+ */
+export function wordPatterns(mode: Exclude<TextMode, 'exact_value'>, value: string): string[] {
+  const words = textWords(value).map(escapeRegex);
+  switch (mode) {
+    case 'full_words':
+      return words.map((w) => `\\m${w}\\M`);
+    case 'beginning_of_words':
+      return words.map((w) => `\\m${w}`);
+    case 'phrase':
+      return [`\\m${words.join('\\W+')}\\M`];
+  }
+}

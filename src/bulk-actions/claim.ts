@@ -1,0 +1,83 @@
+/**
+ * Claiming work: the oldest runnable action whose lease is free or lapsed, locked with
+ * FOR UPDATE SKIP LOCKED (so a claim never waits on a row that a batch transaction holds), then
+ * leased to this worker for BULK_LEASE_SECONDS of database time.
+ *
+ * Claims are serialised by a transaction-level advisory lock so that the per-organization cap
+ * (BULK_MAX_RUNNING_PER_ORG actions in loading/processing/resuming) cannot be overshot by two
+ * workers counting at the same moment. A claim is one short transaction per action start, so the
+ * lock costs nothing measurable.
+ */
+import { sql } from 'kysely';
+import type { Config } from '../config.ts';
+import type { Db } from '../db/database.ts';
+import type { Clock } from '../time.ts';
+import type { BulkActionRow } from './serialize.ts';
+import { transition } from './state-machine.ts';
+
+/** Arbitrary constant naming the bulk-action claim lock among advisory locks. */
+const CLAIM_LOCK_KEY = 7_305_150_004;
+
+/** Leases one runnable action to `workerId` and moves it to its working state; undefined if none. */
+export async function claimAction(db: Db, workerId: string, config: Config, clock: Clock): Promise<BulkActionRow | undefined> {
+  return db.transaction().execute(async (trx) => {
+    await sql`SELECT pg_advisory_xact_lock(${CLAIM_LOCK_KEY})`.execute(trx);
+    const maxPerOrg = Math.max(1, config.bulk.maxRunningPerOrg);
+    const found = await sql<{ id: string; organization_id: string; status: string; n_leads: number | null }>`
+      SELECT a.id, a.organization_id, a.status, a.n_leads FROM bulk_actions a
+      WHERE a.status IN ('created', 'loading', 'processing', 'resuming')
+        AND (a.locked_until IS NULL OR a.locked_until < now())
+        AND (a.status <> 'created' OR (
+          SELECT count(*) FROM bulk_actions r
+          WHERE r.organization_id = a.organization_id AND r.status IN ('loading', 'processing', 'resuming')
+        ) < ${maxPerOrg})
+      ORDER BY a.date_created, a.id
+      LIMIT 1
+      FOR UPDATE OF a SKIP LOCKED`.execute(trx);
+    const candidate = found.rows[0];
+    if (!candidate) return undefined;
+    await trx
+      .updateTable('bulk_actions')
+      .set({ locked_by: workerId, locked_until: sql`now() + make_interval(secs => ${config.bulk.leaseSeconds})` })
+      .where('organization_id', '=', candidate.organization_id)
+      .where('id', '=', candidate.id)
+      .execute();
+    const options = { by: 'runner' as const, clock, config, userId: null, workerId };
+    if (candidate.status === 'created') return transition(trx, candidate.organization_id, candidate.id, 'loading', options);
+    if (candidate.status === 'resuming') {
+      const to = candidate.n_leads === null ? 'loading' : 'processing';
+      return transition(trx, candidate.organization_id, candidate.id, to, options);
+    }
+    // Taking over from a worker whose lease lapsed: same state, new holder.
+    return trx
+      .selectFrom('bulk_actions')
+      .selectAll()
+      .where('organization_id', '=', candidate.organization_id)
+      .where('id', '=', candidate.id)
+      .executeTakeFirstOrThrow();
+  });
+}
+
+/** Extends the lease if `workerId` still holds it; false if it was lost. */
+export async function renewLease(db: Db, row: Pick<BulkActionRow, 'id' | 'organization_id'>, workerId: string, leaseSeconds: number): Promise<boolean> {
+  const result = await db
+    .updateTable('bulk_actions')
+    .set({ locked_until: sql`now() + make_interval(secs => ${leaseSeconds})` })
+    .where('organization_id', '=', row.organization_id)
+    .where('id', '=', row.id)
+    .where('locked_by', '=', workerId)
+    .where('status', 'in', ['loading', 'processing'])
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}
+
+/** Gives the action back (graceful stop), so another worker can take it without waiting. */
+export async function releaseLease(db: Db, row: Pick<BulkActionRow, 'id' | 'organization_id'>, workerId: string): Promise<void> {
+  await db
+    .updateTable('bulk_actions')
+    .set({ locked_by: null, locked_until: null })
+    .where('organization_id', '=', row.organization_id)
+    .where('id', '=', row.id)
+    .where('locked_by', '=', workerId)
+    .execute();
+}

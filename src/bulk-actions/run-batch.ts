@@ -1,0 +1,93 @@
+/**
+ * One batch: ONE transaction that re-checks the action (status `processing`, lease held by this
+ * worker and not lapsed, under FOR UPDATE so a pause waits for the batch to commit and then no
+ * further batch starts), takes the next BULK_BATCH_SIZE pending items, applies the kind to them,
+ * records each item's outcome and advances the counters and the lease. Either all of that commits
+ * or none of it does, so a batch is never applied twice and never lost, whoever runs it.
+ */
+import { sql } from 'kysely';
+import type { Config } from '../config.ts';
+import type { Db } from '../db/database.ts';
+import { recordEvent } from '../events/record-event.ts';
+import type { Clock } from '../time.ts';
+import type { AnyBulkActionKind, ItemOutcome } from './kind.ts';
+import { actionRecord, serializeAction } from './serialize.ts';
+import { transition } from './state-machine.ts';
+
+export type BatchResult = 'more' | 'done' | 'stop';
+
+/** Runs the next batch of action `actionId`; 'done' when it found no pending item and finished the action. */
+export async function runBatch(
+  db: Db,
+  organizationId: string,
+  actionId: string,
+  kind: AnyBulkActionKind,
+  workerId: string,
+  config: Config,
+  clock: Clock,
+): Promise<BatchResult> {
+  return db.transaction().execute(async (trx) => {
+    const row = await trx
+      .selectFrom('bulk_actions')
+      .selectAll()
+      .select(sql<boolean>`locked_until > now()`.as('lease_ok'))
+      .where('organization_id', '=', organizationId)
+      .where('id', '=', actionId)
+      .forUpdate()
+      .executeTakeFirst();
+    if (!row || row.status !== 'processing' || row.locked_by !== workerId || !row.lease_ok) return 'stop';
+    const action = actionRecord(row);
+    await kind.prepare?.(trx, action);
+
+    const items = await trx
+      .selectFrom('bulk_action_items')
+      .select(['position', 'lead_id'])
+      .where('organization_id', '=', organizationId)
+      .where('action_id', '=', actionId)
+      .where('status', '=', 'pending')
+      .orderBy('position')
+      .limit(config.bulk.batchSize)
+      .execute();
+    if (items.length === 0) {
+      await transition(trx, organizationId, actionId, 'done', { by: 'runner', clock, config, userId: row.created_by, workerId });
+      return 'done';
+    }
+
+    const outcomes = await kind.processBatch(
+      trx,
+      action,
+      items.map((item) => ({ position: item.position, leadId: item.lead_id })),
+    );
+    const byLead = new Map<string, ItemOutcome>(outcomes.map((outcome) => [outcome.leadId, outcome]));
+    const resolved = items.map((item) => byLead.get(item.lead_id) ?? { leadId: item.lead_id, status: 'skipped' as const, reason: 'lead_deleted', nObjects: 0 });
+    await sql`
+      UPDATE bulk_action_items AS i
+      SET status = v.status, reason = v.reason, n_objects = v.n, date_updated = now()
+      FROM unnest(${items.map((i) => i.position)}::int[], ${resolved.map((o) => o.status)}::text[],
+                  ${resolved.map((o) => o.reason ?? null)}::text[], ${resolved.map((o) => o.nObjects)}::int[]) AS v(position, status, reason, n)
+      WHERE i.organization_id = ${organizationId} AND i.action_id = ${actionId} AND i.position = v.position`.execute(trx);
+    const nObjects = resolved.reduce((sum, o) => sum + o.nObjects, 0);
+    const updated = await trx
+      .updateTable('bulk_actions')
+      .set({
+        n_leads_processed: sql`n_leads_processed + ${items.length}`,
+        n_objects_processed: sql`n_objects_processed + ${nObjects}`,
+        locked_until: sql`now() + make_interval(secs => ${config.bulk.leaseSeconds})`,
+        date_updated: sql`now()`,
+      })
+      .where('organization_id', '=', organizationId)
+      .where('id', '=', actionId)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await recordEvent(trx, {
+      organizationId,
+      objectType: `bulk_action.${row.kind}`,
+      objectId: actionId,
+      action: 'updated',
+      userId: row.created_by,
+      changedFields: ['n_leads_processed', 'n_objects_processed'],
+      data: serializeAction(updated, config),
+    });
+    return 'more';
+  });
+}

@@ -1,0 +1,101 @@
+/**
+ * Runs one claimed action to a stopping point: load it if needed, then batch after batch until it
+ * is done, paused, cancelled, taken over, or the worker stops. A heartbeat renews the lease every
+ * third of BULK_LEASE_SECONDS (so a live worker never loses it while loading or throttled), and the
+ * batch transaction renews it too. A worker that dies stops renewing: after at most
+ * BULK_LEASE_SECONDS, another worker's claim takes the action over, starting from the first
+ * pending item, since every committed batch recorded its outcomes.
+ *
+ * An action that cannot go on as a whole (BulkActionFatalError, a selection that no longer
+ * compiles, an unexpected error) moves to `error` with the reason written onto the row.
+ */
+import type { Logger } from 'pino';
+import type { Config } from '../config.ts';
+import type { Db } from '../db/database.ts';
+import { SluiceError } from '../errors.ts';
+import type { Clock } from '../time.ts';
+import { releaseLease, renewLease } from './claim.ts';
+import { BulkActionFatalError } from './kind.ts';
+import { findKind } from './kinds.ts';
+import { loadItems } from './load-items.ts';
+import { runBatch } from './run-batch.ts';
+import type { BulkActionRow } from './serialize.ts';
+import { LeaseLostError, transition } from './state-machine.ts';
+
+export interface RunnerDeps {
+  readonly db: Db;
+  readonly config: Config;
+  readonly clock: Clock;
+  readonly log: Logger;
+  readonly workerId: string;
+  /** True once the worker is asked to stop: the runner returns at the next batch boundary. */
+  readonly stopping: () => boolean;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function reasonOf(error: unknown): string {
+  if (error instanceof BulkActionFatalError) return error.message;
+  if (error instanceof SluiceError) {
+    const fields = Object.entries(error.fieldErrors).map(([path, message]) => `${path}: ${message}`);
+    return fields.length > 0 ? `The lead selection is no longer valid (${fields.join('; ')}).` : error.message;
+  }
+  return `Internal error: ${(error as Error).message}`;
+}
+
+async function fail(deps: RunnerDeps, row: BulkActionRow, error: unknown): Promise<void> {
+  const now = await deps.db
+    .selectFrom('bulk_actions')
+    .select(['status', 'locked_by'])
+    .where('organization_id', '=', row.organization_id)
+    .where('id', '=', row.id)
+    .executeTakeFirst();
+  // Paused, cancelled or taken over while we worked (a load then fails its final transition): not a failure.
+  if (!now || now.locked_by !== deps.workerId || (now.status !== 'loading' && now.status !== 'processing')) return;
+  deps.log.warn({ err: error, bulk_action_id: row.id }, 'bulk action failed');
+  try {
+    await deps.db.transaction().execute((trx) =>
+      transition(trx, row.organization_id, row.id, 'error', {
+        by: 'runner',
+        clock: deps.clock,
+        config: deps.config,
+        userId: row.created_by,
+        workerId: deps.workerId,
+        errorMessage: reasonOf(error),
+      }),
+    );
+  } catch (again) {
+    // Paused or taken over meanwhile, or the database is gone: the lease will lapse and the
+    // action be retried or left as the user set it.
+    deps.log.warn({ err: again, bulk_action_id: row.id }, 'could not record the failure');
+  }
+}
+
+/** Works on `claimed` until it stops; never throws. */
+export async function runAction(deps: RunnerDeps, claimed: BulkActionRow): Promise<void> {
+  const { db, config, clock, workerId } = deps;
+  const kind = findKind(claimed.kind);
+  let lost = false;
+  const heartbeat = setInterval(() => {
+    renewLease(db, claimed, workerId, config.bulk.leaseSeconds)
+      .then((held) => {
+        if (!held) lost = true;
+      })
+      .catch((error: unknown) => deps.log.warn({ err: error }, 'lease renewal failed'));
+  }, Math.max(100, (config.bulk.leaseSeconds * 1000) / 3));
+  try {
+    if (!kind) throw new BulkActionFatalError(`Unknown bulk action kind ${claimed.kind}.`);
+    let row = claimed;
+    if (row.status === 'loading') row = await loadItems(db, row, kind, workerId, config, clock);
+    while (!deps.stopping() && !lost) {
+      const result = await runBatch(db, row.organization_id, row.id, kind, workerId, config, clock);
+      if (result !== 'more') break;
+      if (config.bulk.batchDelayMs > 0) await sleep(config.bulk.batchDelayMs);
+    }
+  } catch (error) {
+    if (!(error instanceof LeaseLostError)) await fail(deps, claimed, error);
+  } finally {
+    clearInterval(heartbeat);
+    await releaseLease(db, claimed, workerId).catch(() => {});
+  }
+}

@@ -1,0 +1,122 @@
+/**
+ * The bulk-action worker that `sluice serve` runs (role worker or all). It runs up to
+ * `concurrency` actions at once, each in its own runner, and sends pending done emails.
+ *
+ * Waking: a dedicated connection LISTENs on `sluice_bulk`; creating or resuming an action
+ * NOTIFYs in its transaction, so an idle worker starts a new action well within a second of the
+ * commit. A slow poll (POLL_MS) is the fallback for a lost connection and is also how a lapsed lease
+ * of a dead worker is noticed: takeover happens within BULK_LEASE_SECONDS + POLL_MS.
+ */
+import pg from 'pg';
+import { randomBase62 } from '../ids.ts';
+import { createSystemMailer, type SystemMailer } from '../mailer/system-mailer.ts';
+import type { BackgroundWorker, WorkerDeps } from '../worker/registry.ts';
+import { claimAction } from './claim.ts';
+import { sendPendingDoneEmails } from './done-email.ts';
+import { runAction } from './runner.ts';
+import { BULK_CHANNEL } from './state-machine.ts';
+
+/** Fallback poll: how soon a lapsed lease or a missed notification is noticed. */
+const POLL_MS = 2000;
+const RECONNECT_MS = 1000;
+
+export interface BulkWorkerOptions {
+  /** Actions run at once by this process (default 4). */
+  readonly concurrency?: number;
+  readonly pollMs?: number;
+  readonly workerId?: string;
+  readonly mailer?: SystemMailer;
+}
+
+/** Creates the bulk-action worker over `deps`. */
+export function createBulkActionWorker(deps: WorkerDeps, options: BulkWorkerOptions = {}): BackgroundWorker {
+  const workerId = options.workerId ?? `bulkworker_${process.pid}_${randomBase62(8)}`;
+  const concurrency = options.concurrency ?? 4;
+  const pollMs = options.pollMs ?? POLL_MS;
+  const mailer = options.mailer ?? createSystemMailer(deps.config);
+  const log = deps.log.child({ worker: 'bulk-actions', worker_id: workerId });
+  const running = new Set<Promise<void>>();
+  let stopping = false;
+  let listener: pg.Client | undefined;
+  let loop: Promise<void> | undefined;
+  let wake: (() => void) | undefined;
+  let woken = false;
+
+  const poke = () => {
+    woken = true;
+    wake?.();
+  };
+
+  const listen = async (): Promise<void> => {
+    if (stopping) return;
+    const client = new pg.Client({ connectionString: deps.connectionString });
+    client.on('notification', poke);
+    client.on('error', (error) => {
+      log.warn({ err: error }, 'LISTEN connection lost; reconnecting');
+      client.end().catch(() => {});
+      if (listener === client) listener = undefined;
+      setTimeout(() => void listen().catch(() => {}), RECONNECT_MS);
+    });
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${BULK_CHANNEL}`);
+      listener = client;
+      poke(); // anything created while we were not listening
+    } catch (error) {
+      log.warn({ err: error }, 'could not LISTEN; polling until it works');
+      client.end().catch(() => {});
+      setTimeout(() => void listen().catch(() => {}), RECONNECT_MS);
+    }
+  };
+
+  const idle = () =>
+    new Promise<void>((resolve) => {
+      if (woken || stopping) return resolve();
+      const timer = setTimeout(resolve, pollMs);
+      wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+
+  const runLoop = async () => {
+    while (!stopping) {
+      woken = false;
+      try {
+        await sendPendingDoneEmails(deps.db, mailer);
+        while (!stopping && running.size < concurrency) {
+          const claimed = await claimAction(deps.db, workerId, deps.config, deps.clock);
+          if (!claimed) break;
+          log.info({ bulk_action_id: claimed.id, status: claimed.status }, 'claimed bulk action');
+          const task: Promise<void> = runAction(
+            { db: deps.db, config: deps.config, clock: deps.clock, log, workerId, stopping: () => stopping },
+            claimed,
+          ).finally(() => {
+            running.delete(task);
+            poke();
+          });
+          running.add(task);
+        }
+      } catch (error) {
+        log.error({ err: error }, 'bulk worker loop error');
+      }
+      await idle();
+      wake = undefined;
+    }
+  };
+
+  return {
+    name: 'bulk-actions',
+    async start() {
+      await listen();
+      loop = runLoop();
+    },
+    async stop() {
+      stopping = true;
+      poke();
+      await loop;
+      await Promise.all(running);
+      await listener?.end().catch(() => {});
+    },
+  };
+}

@@ -16,6 +16,7 @@ import { installErrorHandling, INVALID_JSON_MESSAGE } from './error-handler.ts';
 import { applyFields, parseFieldsParam } from './fields.ts';
 import { RateLimiter } from './rate-limit.ts';
 import { registerRoutes } from './routes.ts';
+import { registerUnsubscribeLinkRoutes } from '../unsubscribe-links/routes.ts';
 import { validatorCompiler } from './validation.ts';
 
 declare module 'fastify' {
@@ -83,7 +84,7 @@ export async function buildServer(deps: AppDeps, options: ServerOptions = {}): P
     // Unknown routes fall to the 404 handler; only the API under /api/v1 needs a key.
     if (!route || !route.startsWith('/api/v1/') || request.routeOptions.config.public) return;
     const principal = await requirePrincipal(deps.db, request);
-    rateLimiter.check(principal.apiKeyId, principal.organizationId, reply);
+    rateLimiter.check(principal.apiKeyId, principal.organizationId, reply, deps.clock.now().getTime());
     request.ctx = {
       ...deps,
       organizationId: principal.organizationId,
@@ -124,5 +125,7 @@ export async function buildServer(deps: AppDeps, options: ServerOptions = {}): P
   });
 
   await app.register(async (api) => registerRoutes(api as App), { prefix: '/api/v1' });
+  // Public pages outside the API (no key): the unsubscribe links Sluice puts in emails.
+  await app.register(async (pub) => registerUnsubscribeLinkRoutes(pub as App, deps));
   return app;
 }

@@ -65,41 +65,35 @@ export async function ensureSeedFields(db: Kysely<Database>, organizationId: str
   const result: Partial<Record<SeedFieldKey, CustomFieldDef>> = {};
   for (const spec of SEED_FIELD_SPECS) {
     const multi = spec.multi ?? false;
-    const found = existing.find(
-      (row) => row.object_type === spec.object_type && row.name === spec.name && row.type === spec.type && row.accepts_multiple_values === multi,
-    );
-    // A reused choices field keeps its own choices; the generator draws from those.
-    if (found && (spec.type !== 'choices' || (found.choices ?? []).length > 0)) {
-      result[spec.key] = { ...found, type: found.type as CustomFieldType, choices: found.choices ?? null };
-      continue;
+    // Names are unique per object type ignoring case: a same-named field of another type (or an
+    // empty picklist) is left alone and the seed field takes a suffixed name instead.
+    for (let attempt = 0; result[spec.key] === undefined; attempt++) {
+      const name = attempt === 0 ? spec.name : `${spec.name} (seed${attempt === 1 ? '' : ` ${attempt}`})`;
+      const found = existing.find((row) => row.object_type === spec.object_type && row.name.toLowerCase() === name.toLowerCase());
+      if (found) {
+        const fits = found.type === spec.type && found.accepts_multiple_values === multi && (spec.type !== 'choices' || (found.choices ?? []).length > 0);
+        if (fits) result[spec.key] = { ...found, type: found.type as CustomFieldType, choices: found.choices ?? null };
+        continue;
+      }
+      const id = seedFieldId(organizationId, { ...spec, name });
+      await db
+        .insertInto('custom_fields')
+        .values({
+          id,
+          organization_id: organizationId,
+          object_type: spec.object_type,
+          name,
+          description: 'Created by `sluice seed`.',
+          type: spec.type,
+          choices: spec.choices ? JSON.stringify(spec.choices) : null,
+          accepts_multiple_values: multi,
+          editable_with_roles: '[]',
+          created_by: userId,
+          updated_by: userId,
+        })
+        .execute();
+      result[spec.key] = { id, organization_id: organizationId, object_type: spec.object_type, name, type: spec.type, choices: spec.choices ?? null, accepts_multiple_values: multi };
     }
-    const id = seedFieldId(organizationId, spec);
-    await db
-      .insertInto('custom_fields')
-      .values({
-        id,
-        organization_id: organizationId,
-        object_type: spec.object_type,
-        name: spec.name,
-        description: 'Created by `sluice seed`.',
-        type: spec.type,
-        choices: spec.choices ? JSON.stringify(spec.choices) : null,
-        accepts_multiple_values: multi,
-        editable_with_roles: '[]',
-        created_by: userId,
-        updated_by: userId,
-      })
-      .onConflict((oc) => oc.column('id').doNothing())
-      .execute();
-    result[spec.key] = {
-      id,
-      organization_id: organizationId,
-      object_type: spec.object_type,
-      name: spec.name,
-      type: spec.type,
-      choices: spec.choices ?? null,
-      accepts_multiple_values: multi,
-    };
   }
   return result as SeedFields;
 }

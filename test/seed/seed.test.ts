@@ -212,6 +212,17 @@ describe('sluice seed', () => {
     assert.equal(after.custom_fields, beforeA.custom_fields, 'existing seed fields are reused');
   });
 
+  test('a same-named field of another type is left alone; the seed field takes a suffixed name', async () => {
+    const orgE = await createOrganization(t.db, { name: 'Org E', userEmail: 'eve@e.example' });
+    await t.pool.query(`INSERT INTO custom_fields (id, organization_id, object_type, name, type) VALUES ('cf_e1', $1, 'lead', 'industry', 'text')`, [orgE.organization_id]);
+    await seedOrganization(t, { organizationId: orgE.organization_id, leads: 40 });
+    const fields = await rows(t, `SELECT id, name, type FROM custom_fields WHERE organization_id = $1 AND lower(name) LIKE 'industry%' ORDER BY type DESC`, [orgE.organization_id]);
+    assert.deepEqual(fields.map((f) => [f.name, f.type]), [['industry', 'text'], ['Industry (seed)', 'choices']]);
+    const filled = await rows(t, `SELECT count(*) FILTER (WHERE custom ? 'cf_e1') AS own, count(*) FILTER (WHERE custom ? $2) AS seed FROM leads WHERE organization_id = $1`, [orgE.organization_id, fields[1]!.id]);
+    assert.equal(Number(filled[0]!.own), 0);
+    assert.ok(Number(filled[0]!.seed) > 0);
+  });
+
   test('an unknown organization is refused', async () => {
     await assert.rejects(seedOrganization(t, { organizationId: 'orga_nope', leads: 5 }), /no such organization/);
   });

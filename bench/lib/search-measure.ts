@@ -85,12 +85,12 @@ export async function measureShape(ctx: MeasureContext, shape: Shape): Promise<S
   const page = await capture(ctx, { query, _limit: 100 }, (s) => /\bLIMIT \$\d+\s*$/.test(s.sql) && s.parameters.at(-1) === 101, 'page');
   const handPage = `${shape.handSql} LIMIT 101`;
   const handValues = [ctx.scope.organizationId, ...shape.handValues];
-  const [compiledSql, handSql] = await timeInterleaved(run(ctx.pool, page.sql, page.parameters), run(ctx.pool, handPage, handValues), ctx.runs);
+  const [compiledSql, handSql] = await timeInterleaved(run(ctx.pool, page.sql, page.parameters), run(ctx.pool, handPage, handValues), ctx.runs * 3);
   const compiledIds = (await ctx.pool.query(page.sql, page.parameters as unknown[])).rows.map((r) => r.id);
   const handIds = (await ctx.pool.query(handPage, handValues)).rows.map((r) => r.id);
 
   const count = await capture(ctx, { query, include_counts: true, results_limit: 0 }, (s) => /count\(\*\)/i.test(s.sql) && /\bAS total\b/.test(s.sql), 'count');
-  const [compiledCount, handCount] = await timeInterleaved(run(ctx.pool, count.sql, count.parameters), run(ctx.pool, shape.handCountSql, handValues), Math.max(3, Math.ceil(ctx.runs / 3)), 1);
+  const [compiledCount, handCount] = await timeInterleaved(run(ctx.pool, count.sql, count.parameters), run(ctx.pool, shape.handCountSql, handValues), Math.max(3, Math.ceil(ctx.runs / 3)), 1, 60_000, 3);
 
   return {
     shape,

@@ -1,7 +1,7 @@
 /**
  * The query shapes `npm run bench:search` measures, each as a `/data/search/` query and as the SQL a
  * person would write by hand for its first page (same rows, same order: newest first, ties by id,
- * the search API's default). Values are looked up in the seeded organization so that every shape has
+ * the search API's default; the id and the sort key, as a keyset page needs). Values are looked up in the seeded organization so that every shape has
  * realistic hits: statuses by label, seed custom fields by name, an email that exists.
  */
 import type pg from 'pg';
@@ -25,7 +25,7 @@ function shape(name: string, query: Record<string, unknown>, where: string, hand
   return {
     name,
     query,
-    handSql: `SELECT l.id FROM leads l WHERE l.organization_id = $1 AND ${where} ORDER BY l.date_created DESC, l.id DESC`,
+    handSql: `SELECT l.id, l.date_created FROM leads l WHERE l.organization_id = $1 AND ${where} ORDER BY l.date_created DESC, l.id DESC`,
     handValues,
     handCountSql: `SELECT count(*) FROM leads l WHERE l.organization_id = $1 AND ${where}`,
   };

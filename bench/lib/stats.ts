@@ -26,14 +26,20 @@ export function summarize(samples: readonly number[]): Summary {
   return { n: sorted.length, median: quantile(sorted, 0.5), p95: quantile(sorted, 0.95), min: sorted[0] ?? Number.NaN, max: sorted.at(-1) ?? Number.NaN };
 }
 
-/** Runs `fn` `warmup` times untimed, then `runs` times; returns each run's milliseconds. */
-export async function timeRuns(fn: () => Promise<unknown>, runs: number, warmup = 2): Promise<number[]> {
+/**
+ * Runs `fn` `warmup` times untimed, then up to `runs` times; returns each run's milliseconds. Stops
+ * early (with at least `minRuns` samples) once `budgetMs` is spent, so a pathological shape that
+ * takes seconds a request does not hold the whole benchmark for an hour.
+ */
+export async function timeRuns(fn: () => Promise<unknown>, runs: number, warmup = 2, budgetMs = 60_000, minRuns = 5): Promise<number[]> {
   for (let i = 0; i < warmup; i++) await fn();
   const samples: number[] = [];
-  for (let i = 0; i < runs; i++) {
+  let spent = 0;
+  for (let i = 0; i < runs && (spent < budgetMs || samples.length < minRuns); i++) {
     const start = performance.now();
     await fn();
     samples.push(performance.now() - start);
+    spent += samples.at(-1)!;
   }
   return samples;
 }
@@ -42,18 +48,27 @@ export async function timeRuns(fn: () => Promise<unknown>, runs: number, warmup 
  * Times two functions alternately (a, b, a, b …) so that both see the same cache state and the same
  * background load; returns the samples of each.
  */
-export async function timeInterleaved(a: () => Promise<unknown>, b: () => Promise<unknown>, runs: number, warmup = 2): Promise<[number[], number[]]> {
+export async function timeInterleaved(
+  a: () => Promise<unknown>,
+  b: () => Promise<unknown>,
+  runs: number,
+  warmup = 2,
+  budgetMs = 60_000,
+  minRuns = 5,
+): Promise<[number[], number[]]> {
   for (let i = 0; i < warmup; i++) {
     await a();
     await b();
   }
   const sa: number[] = [];
   const sb: number[] = [];
-  for (let i = 0; i < runs; i++) {
+  let spent = 0;
+  for (let i = 0; i < runs && (spent < budgetMs || sa.length < minRuns); i++) {
     for (const [fn, out] of (i % 2 === 0 ? [[a, sa], [b, sb]] : [[b, sb], [a, sa]]) as [() => Promise<unknown>, number[]][]) {
       const start = performance.now();
       await fn();
       out.push(performance.now() - start);
+      spent += out.at(-1)!;
     }
   }
   return [sa, sb];

@@ -44,6 +44,11 @@ interface State {
 
 /** The object type a query returns (see the module comment). */
 export function resultTypeOf(raw: unknown, path: string): ResultObjectType {
+  return namedResultType(raw, path) ?? 'lead';
+}
+
+/** The object type a query's own `object_type` clauses name, if any (a 400 if they conflict). */
+export function namedResultType(raw: unknown, path: string): ResultObjectType | undefined {
   let found: { type: ResultObjectType; path: string } | undefined;
   const visit = (node: unknown, nodePath: string, depth: number): void => {
     if (depth > LIMITS.depth || node === null || typeof node !== 'object' || Array.isArray(node)) return;
@@ -64,7 +69,7 @@ export function resultTypeOf(raw: unknown, path: string): ResultObjectType {
     found ??= { type: named, path: nodePath };
   };
   visit(raw, path, 0);
-  return found?.type ?? 'lead';
+  return found?.type;
 }
 
 /** Parses a query evaluated on `objectType`; `expanding` lists Smart Views already being expanded. */

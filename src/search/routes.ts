@@ -5,6 +5,7 @@
 import { Type } from 'typebox';
 import type { App } from '../http/server.ts';
 import { search } from './index.ts';
+import { registerSavedSearchRoutes } from './saved-search-routes.ts';
 
 export async function registerSearchRoutes(app: App): Promise<void> {
   app.post(
@@ -21,4 +22,5 @@ export async function registerSearchRoutes(app: App): Promise<void> {
       return search({ db, organizationId, userId, tzOffsetMinutes, now: clock.now() }, request.body);
     },
   );
+  await registerSavedSearchRoutes(app);
 }

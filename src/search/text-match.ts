@@ -1,8 +1,8 @@
 /**
  * Text matching, shared by text conditions and the top-level `text` query. Case-insensitive.
  *
- * Words are maximal runs of letters, digits and `_` (PostgreSQL's regex word characters; under the
- * embedded database's C ctype these are ASCII, so non-ASCII letters separate words in stored text).
+ * Words are maximal runs of letters, digits and `_`: PostgreSQL's regex word characters, which under
+ * the embedded database's C.UTF-8 ctype include every Unicode letter, as `\p{L}` does here.
  * A value is split into its words; punctuation in the value only separates words, so no character
  * the user sends ever acts as a regex operator.
  * - `full_words`: every word of the value occurs as a whole word in the text (any order).

@@ -214,7 +214,7 @@ describe('bulk sequence subscription', () => {
     });
     assert.equal(await runStepsAfter(60_000), 3);
     await h.waitForMail(15);
-    assert.deepEqual(Object.values(await statusByEmail(s1.id)).map((s) => s[0]), ['finished', 'finished', 'finished', 'finished']);
+    assert.deepEqual(Object.values(await statusByEmail(s1.id)).map((s: any) => s[0]), ['finished', 'finished', 'finished', 'finished']);
     const ann = (await subsOf(s1.id)).find((s) => s.contact_email === 'ann@t1.example');
     const acts = await h.t.db.selectFrom('email_activities').select('id').where('sequence_subscription_id', '=', ann.id).execute();
     assert.equal(acts.length, 3);

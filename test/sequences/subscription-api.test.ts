@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
 import { ManualClock } from '../../src/time.ts';
+import { loadSubscriptionsForContacts } from '../../src/sequences/contact-subscriptions.ts';
 import { createAccount, createLead, createTemplate } from './fixtures.ts';
 
 describe('/sequence_subscription/', () => {
@@ -123,6 +124,22 @@ describe('/sequence_subscription/', () => {
     }
     const same = await t.call('GET', `/api/v1/sequence_subscription/${sub.id}/`);
     assert.equal(same.body.status, 'active');
+  });
+
+  test('loadSubscriptionsForContacts gives each contact its subscriptions in Close’s shape, per organization', async () => {
+    const ben = lead.contacts[1];
+    const map = await loadSubscriptionsForContacts(t.db, t.orgA.organization_id, [contact.id, ben.id, bLead.contacts[0].id]);
+    const [info] = map.get(ben.id)!;
+    assert.deepEqual(Object.keys(info!).sort(), [
+      'contact_email', 'date_created', 'initial_email_id', 'sequence_id', 'sequence_name', 'sequence_status',
+      'start_date', 'subscription_id', 'subscription_status', 'subscription_status_reason',
+    ]);
+    assert.equal(info!.sequence_name, 'S');
+    assert.equal(info!.sequence_status, 'active');
+    assert.equal(info!.subscription_status, 'active');
+    assert.equal(info!.contact_email, 'ben@acme.example');
+    assert.equal(info!.initial_email_id, null);
+    assert.deepEqual(map.get(bLead.contacts[0].id), [], 'another organization’s contact shows nothing');
   });
 
   test('delete hides the subscription; subscribing again starts a fresh one', async () => {

@@ -20,7 +20,9 @@ const MINUTE_MS = 60_000;
 
 /** True when `tz` is an IANA zone name this runtime knows (`Europe/Berlin`, `UTC`). */
 export function isValidTimezone(tz: string): boolean {
-  if (tz.trim() === '') return false;
+  // Newer runtimes also accept UTC offsets ("+05:00") as time zones; a sequence needs a named zone
+  // so that its windows follow daylight saving.
+  if (!/^[A-Za-z]/.test(tz)) return false;
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: tz });
     return true;

@@ -69,6 +69,7 @@ describe('sending windows', () => {
     assert.equal(isValidTimezone('UTC'), true);
     assert.equal(isValidTimezone('Mars/Olympus_Mons'), false);
     assert.equal(isValidTimezone(''), false);
+    assert.equal(isValidTimezone('+05:00'), false);
   });
 
   test('schedule ranges are checked field by field', () => {

@@ -134,6 +134,38 @@ describe('the sequence scheduler (ManualClock, real SMTP)', () => {
     assert.equal(mailTo('dan@p.example').length, 2);
   });
 
+  test('a step found after its window closed (a late worker) waits for the next window instead of sending', async () => {
+    h.clock.set('2026-03-02T12:00:00Z'); // Monday 07:00 New York (EST)
+    const seq = await sequence({ name: 'Late', timezone: 'America/New_York', schedule: nyWeekdays, steps: [{ step_type: 'email', delay: 0, email_template_id: tmpl1 }] });
+    const lead = await createLead(h.t, h.t.orgA, 'Late Inc', [{ name: 'Gus', emails: ['gus@late.example'] }]);
+    const sub = await subscribe(seq.id, lead.contacts[0]);
+    assert.equal(await nextStepAt(sub.id), '2026-03-02T14:00:00.000Z');
+    // No worker ran during the window; at 18:00 New York the step is overdue but outside the schedule.
+    h.clock.set('2026-03-02T23:00:00Z');
+    assert.equal(await h.runScheduler(), 1);
+    assert.equal((await activitiesOf(sub.id)).length, 0);
+    assert.equal(await nextStepAt(sub.id), '2026-03-03T14:00:00.000Z');
+    h.clock.set('2026-03-03T14:00:00Z');
+    assert.equal(await h.runScheduler(), 1);
+    assert.equal((await activitiesOf(sub.id)).length, 1);
+  });
+
+  test('a sender account removed under a running subscription stops it with account-invalid', async () => {
+    const spare = await createAccount(h.t, h.t.orgA, 'spare@a.example', h.smtp.port);
+    const seq = await sequence({ name: 'Orphan', steps: [{ step_type: 'email', delay: 60, email_template_id: tmpl1 }] });
+    const lead = await createLead(h.t, h.t.orgA, 'Orphaned', [{ name: 'Hal', emails: ['hal@o.example'] }]);
+    const res = await h.t.call('POST', '/api/v1/sequence_subscription/', {
+      body: { sequence_id: seq.id, contact_id: lead.contacts[0].id, contact_email: 'hal@o.example', sender_account_id: spare, sender_name: 'Spare', sender_email: 'spare@a.example' },
+    });
+    assert.equal(res.status, 201);
+    assert.equal((await h.t.call('DELETE', `/api/v1/connected_account/${spare}/`)).status, 200);
+    h.clock.advance(60_000);
+    await h.runScheduler();
+    const after = await h.t.call('GET', `/api/v1/sequence_subscription/${res.body.id}/`);
+    assert.deepEqual([after.body.status, after.body.status_reason], ['error', 'account-invalid']);
+    assert.equal((await activitiesOf(res.body.id)).length, 0);
+  });
+
   test('an unsubscribed contact’s email steps are skipped and the subscription still finishes', async () => {
     const seq = await sequence({ name: 'Skip me', steps: [{ step_type: 'email', delay: 0, email_template_id: tmpl1 }, { step_type: 'email', delay: 60, email_template_id: tmpl2 }] });
     const lead = await createLead(h.t, h.t.orgA, 'Opted out', [{ name: 'Eve', emails: ['eve@o.example'] }]);

@@ -107,6 +107,29 @@ describe('bulk edit', () => {
     await t.db.deleteFrom('leads').where('id', 'in', [...target, ...other]).execute();
   });
 
+  test('a concurrent PUT /lead/ of another field during a bulk edit is never lost', async () => {
+    const bulkField = await insertCustomField(t.db, t.orgA.organization_id, { name: 'Bulk', type: 'text' });
+    const userField = await insertCustomField(t.db, t.orgA.organization_id, { name: 'User', type: 'text' });
+    const target = await insertLeads(t.db, t.orgA.organization_id, 70);
+    const res = await t.call('POST', '/api/v1/bulk_action/edit/', {
+      body: { s_query: TARGET_QUERY, send_done_email: false, type: 'set_custom_field', custom_field_id: bulkField, custom_field_value: 'bulk' },
+    });
+    // Interleave API writes of another custom field and of the name with the batches.
+    await Promise.all(
+      target.map((id, i) =>
+        t.call('PUT', `/api/v1/lead/${id}/`, { body: { [`custom.${userField}`]: `user ${i}`, description: `d${i}` } }).then((r) => assert.equal(r.status, 200, JSON.stringify(r.body))),
+      ),
+    );
+    await waitForStatus(t.db, res.body.id, ['done']);
+    const rows = await leadsOf(t.orgA.organization_id, target);
+    target.forEach((id, i) => {
+      assert.equal(rows.get(id)!.custom[bulkField], 'bulk');
+      assert.equal(rows.get(id)!.custom[userField], `user ${i}`);
+      assert.equal(rows.get(id)!.description, `d${i}`);
+    });
+    await t.db.deleteFrom('leads').where('id', 'in', target).execute();
+  });
+
   test('multi-value fields: replace, add and remove operate on the list in SQL', async () => {
     const tags = await insertCustomField(t.db, t.orgA.organization_id, { name: 'Tags', type: 'choices', choices: ['a', 'b', 'c', 'd'], multiple: true });
     const target = await insertLeads(t.db, t.orgA.organization_id, 9, { custom: { [tags]: ['a', 'b'] } });
@@ -135,6 +158,7 @@ describe('bulk edit', () => {
     const { created, done } = await run({ type: 'set_contact_custom_field', custom_field_name: 'Role', custom_field_value: 'Buyer' });
     assert.equal(done.n_leads, 9);
     assert.equal(done.n_leads_processed, 9);
+    assert.equal(done.n_objects, 24, 'n_objects counts the contacts of the matched leads');
     assert.equal(done.n_objects_processed, 24);
     const contacts = await t.db.selectFrom('contacts').select(['lead_id', 'custom']).where('organization_id', '=', t.orgA.organization_id).execute();
     for (const c of contacts) {

@@ -235,6 +235,20 @@ export const editKind: BulkActionKind<EditParams> = {
     };
   },
 
+  // Contact edits act on contacts: n_objects is the number of contacts of the matched leads.
+  async onLoaded(trx, action) {
+    if (fieldObject(action.params.type) !== 'contact') return;
+    const row = await trx
+      .selectFrom('contacts')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('organization_id', '=', action.organizationId)
+      .where('lead_id', 'in', (eb) =>
+        eb.selectFrom('bulk_action_items').select('lead_id').where('organization_id', '=', action.organizationId).where('action_id', '=', action.id),
+      )
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  },
+
   prepare,
   processBatch,
 

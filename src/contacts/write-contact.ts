@@ -1,7 +1,8 @@
 /**
  * `POST /contact/`, `PUT /contact/{id}/` and `DELETE /contact/{id}/`, each in the caller's
- * transaction with its `contact.*` event. A contact created without `lead_id` gets a new lead named
- * after it (Close, since 2025-02-14).
+ * transaction with its `contact.*` event, and a `lead.updated` on every lead whose contacts it adds
+ * or removes (create on a lead, delete, move). A contact created without `lead_id` gets a new lead
+ * named after it (Close, since 2025-02-14).
  */
 import { sql, type Kysely } from 'kysely';
 import { loadCustomFields } from '../custom-fields/values.ts';
@@ -10,6 +11,7 @@ import { fieldError, notFound } from '../errors.ts';
 import { recordEvent } from '../events/record-event.ts';
 import { newId } from '../ids.ts';
 import { diffObjects, eventBase, type Actor } from '../leads/actor.ts';
+import { lockLeadsForContactChange, recordLeadsContactsChanged } from '../leads/lead-contacts-changed.ts';
 import { parseCustomInput } from '../leads/custom-input.ts';
 import { applyCustomOps } from '../leads/custom-write.ts';
 import { resolveStatus } from '../leads/resolve-status.ts';
@@ -21,18 +23,26 @@ import { insertContacts } from './write-contacts.ts';
 
 type Body = ContactCreateBody & Record<string, unknown>;
 
-async function requireLead(trx: Kysely<Database>, organizationId: string, leadId: string): Promise<void> {
-  const lead = await trx.selectFrom('leads').select('id').where('organization_id', '=', organizationId).where('id', '=', leadId).executeTakeFirst();
-  if (!lead) throw fieldError('lead_id', 'Unknown lead.');
+/**
+ * Locks the lead `leadId` for a contact change and snapshots it (see lead-contacts-changed.ts); a
+ * lead that is not the organization's is a 400 on `lead_id`.
+ */
+async function lockTargetLead(trx: Kysely<Database>, actor: Actor, leadId: string): Promise<Map<string, Record<string, unknown>>> {
+  const before = await lockLeadsForContactChange(trx, actor.organizationId, [leadId], actor.publicUrl);
+  if (!before.has(leadId)) throw fieldError('lead_id', 'Unknown lead.');
+  return before;
 }
 
-/** Creates a contact (and, without `lead_id`, its lead); returns the contact's API object. */
+/**
+ * Creates a contact (and, without `lead_id`, its lead); returns the contact's API object. On an
+ * existing lead, the lead records `lead.updated` (its contact_ids changed).
+ */
 export async function createContact(trx: Kysely<Database>, actor: Actor, body: Body): Promise<Record<string, unknown>> {
   const org = actor.organizationId;
   let leadId = body.lead_id;
-  const newLead = leadId === undefined;
+  let leadBefore: Map<string, Record<string, unknown>> | undefined;
   if (leadId !== undefined) {
-    await requireLead(trx, org, leadId);
+    leadBefore = await lockTargetLead(trx, actor, leadId);
   } else {
     leadId = newId('lead');
     await trx
@@ -51,11 +61,24 @@ export async function createContact(trx: Kysely<Database>, actor: Actor, body: B
       .execute();
   }
   const [contact] = await insertContacts(trx, actor, leadId, [{ input: body, path: '' }]);
-  if (newLead) {
+  if (leadBefore) {
+    await recordLeadsContactsChanged(trx, actor, leadBefore);
+  } else {
     const lead = (await loadLeadObjects(trx, org, [leadId], { publicUrl: actor.publicUrl })).get(leadId)!;
     await recordEvent(trx, { ...eventBase(actor), objectType: 'lead', objectId: leadId, leadId, action: 'created', data: lead });
   }
   return contact!;
+}
+
+async function currentLeadOf(trx: Kysely<Database>, organizationId: string, contactId: string): Promise<string> {
+  const row = await trx
+    .selectFrom('contacts')
+    .select('lead_id')
+    .where('organization_id', '=', organizationId)
+    .where('id', '=', contactId)
+    .executeTakeFirst();
+  if (!row) throw notFound('contact');
+  return row.lead_id;
 }
 
 async function lockContact(trx: Kysely<Database>, organizationId: string, contactId: string): Promise<{ lead_id: string }> {
@@ -70,13 +93,39 @@ async function lockContact(trx: Kysely<Database>, organizationId: string, contac
   return row;
 }
 
+/**
+ * Locks the leads a contact change touches (`target` of the contact's current lead), then the
+ * contact: leads first, as deleteLeads does. A contact moved by another transaction in between is
+ * re-read, so the snapshot is always of the lead the contact is on.
+ */
+async function lockContactWithLeads(
+  trx: Kysely<Database>,
+  actor: Actor,
+  contactId: string,
+  target: (currentLeadId: string) => string[],
+): Promise<{ leadId: string; leadsBefore: Map<string, Record<string, unknown>> }> {
+  const org = actor.organizationId;
+  for (;;) {
+    const seen = await currentLeadOf(trx, org, contactId);
+    const leadsBefore = await lockLeadsForContactChange(trx, org, target(seen), actor.publicUrl);
+    const { lead_id: leadId } = await lockContact(trx, org, contactId);
+    if (leadId === seen) return { leadId, leadsBefore };
+  }
+}
+
 /** Applies a validated update body (lists given replace the stored ones); returns the API object. */
 export async function updateContact(trx: Kysely<Database>, actor: Actor, contactId: string, body: Body): Promise<Record<string, unknown>> {
   const org = actor.organizationId;
-  const current = await lockContact(trx, org, contactId);
+  // Only a move changes leads' contact_ids; other updates lock the contact alone.
+  const target = body.lead_id;
+  const { leadId: currentLeadId, leadsBefore } =
+    target === undefined
+      ? { leadId: (await lockContact(trx, org, contactId)).lead_id, leadsBefore: new Map<string, Record<string, unknown>>() }
+      : await lockContactWithLeads(trx, actor, contactId, (seen) => (seen === target ? [] : [seen, target]));
+  const leadId = target ?? currentLeadId;
+  const moved = leadId !== currentLeadId;
+  if (moved && !leadsBefore.has(leadId)) throw fieldError('lead_id', 'Unknown lead.');
   const before = (await loadContactObjects(trx, org, [contactId])).get(contactId)!;
-  const leadId = body.lead_id ?? current.lead_id;
-  if (leadId !== current.lead_id) await requireLead(trx, org, leadId);
   const channels = normalizeChannels(body, '');
   const ops = await parseCustomInput(trx, org, 'contact', body, { leadId, allowAddRemove: true });
 
@@ -92,7 +141,7 @@ export async function updateContact(trx: Kysely<Database>, actor: Actor, contact
     .where('organization_id', '=', org)
     .where('id', '=', contactId)
     .execute();
-  if (leadId !== current.lead_id) {
+  if (moved) {
     // The channel rows carry lead_id for lead-level lookups; they move with their contact.
     for (const table of ['contact_emails', 'contact_phones', 'contact_urls'] as const) {
       await trx.updateTable(table).set({ lead_id: leadId }).where('organization_id', '=', org).where('contact_id', '=', contactId).execute();
@@ -100,6 +149,8 @@ export async function updateContact(trx: Kysely<Database>, actor: Actor, contact
   }
   await writeChannels(trx, [{ owner: { organizationId: org, contactId, leadId }, channels, replace: true }]);
   await applyCustomOps(trx, 'contacts', org, [contactId], ops);
+  // A `contact` value names a contact of the same lead: the old lead's references go.
+  if (moved) await dropContactReferences(trx, org, currentLeadId, contactId);
 
   const after = (await loadContactObjects(trx, org, [contactId])).get(contactId)!;
   const diff = diffObjects(before, after);
@@ -115,6 +166,7 @@ export async function updateContact(trx: Kysely<Database>, actor: Actor, contact
       previousData: diff.previous,
     });
   }
+  if (moved) await recordLeadsContactsChanged(trx, actor, leadsBefore);
   return after;
 }
 
@@ -140,12 +192,13 @@ async function dropContactReferences(trx: Kysely<Database>, organizationId: stri
   }
 }
 
-/** Deletes a contact with its emails, phones and URLs (404 if not found). */
+/** Deletes a contact with its emails, phones and URLs (404 if not found); its lead records `lead.updated`. */
 export async function deleteContact(trx: Kysely<Database>, actor: Actor, contactId: string): Promise<void> {
   const org = actor.organizationId;
-  const { lead_id: leadId } = await lockContact(trx, org, contactId);
+  const { leadId, leadsBefore } = await lockContactWithLeads(trx, actor, contactId, (seen) => [seen]);
   const before = (await loadContactObjects(trx, org, [contactId])).get(contactId);
   await trx.deleteFrom('contacts').where('organization_id', '=', org).where('id', '=', contactId).execute();
   await dropContactReferences(trx, org, leadId, contactId);
+  await recordLeadsContactsChanged(trx, actor, leadsBefore);
   await recordEvent(trx, { ...eventBase(actor), objectType: 'contact', objectId: contactId, leadId, action: 'deleted', previousData: before });
 }

@@ -1,7 +1,8 @@
 /**
  * Deleting leads in set-based SQL: one DELETE for any number of leads, their contacts, emails,
  * phones, URLs and addresses going with them through ON DELETE CASCADE. Each deleted lead gets one
- * `lead.deleted` event whose previous_data is the whole lead object. The bulk-delete engine calls
+ * `lead.deleted` event whose previous_data is the whole lead object, and each of its contacts a
+ * `contact.deleted` event (Close cascades deletes to children). The bulk-delete engine calls
  * this once per batch, inside the batch's transaction.
  */
 import { sql, type Kysely } from 'kysely';
@@ -46,21 +47,28 @@ export async function deleteLeads(
     .returning('id')
     .execute();
   const at = meta.at ?? new Date();
-  await recordEvents(
-    trx,
-    deleted.map(({ id }) => ({
-      organizationId,
-      objectType: 'lead',
-      objectId: id,
+  const base = {
+    organizationId,
+    action: 'deleted',
+    userId: meta.userId,
+    apiKeyId: meta.apiKeyId ?? null,
+    requestId: meta.requestId ?? null,
+    meta: meta.bulkActionId === undefined ? {} : { bulk_action_id: meta.bulkActionId },
+    at,
+  };
+  // Close cascades `deleted` events to a deleted lead's children; here, its contacts.
+  const contactEvents = deleted.flatMap(({ id }) =>
+    ((objects.get(id)?.contacts ?? []) as Record<string, unknown>[]).map((contact) => ({
+      ...base,
+      objectType: 'contact',
+      objectId: contact.id as string,
       leadId: id,
-      action: 'deleted',
-      userId: meta.userId,
-      apiKeyId: meta.apiKeyId ?? null,
-      requestId: meta.requestId ?? null,
-      previousData: objects.get(id),
-      meta: meta.bulkActionId === undefined ? {} : { bulk_action_id: meta.bulkActionId },
-      at,
+      previousData: contact,
     })),
   );
+  await recordEvents(trx, [
+    ...contactEvents,
+    ...deleted.map(({ id }) => ({ ...base, objectType: 'lead', objectId: id, leadId: id, previousData: objects.get(id) })),
+  ]);
   return deleted.map((row) => row.id);
 }

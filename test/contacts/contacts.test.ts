@@ -197,7 +197,7 @@ describe('/contact/', () => {
     assert.equal((await t.call('GET', `/api/v1/contact/${c.id}/`)).status, 404);
     assert.equal(await countRows(t.db, 'contact_emails', t.orgA.organization_id), emailsBefore - 1);
     assert.equal((await t.call('GET', `/api/v1/lead/${leadId}/`)).status, 200, 'the lead stays');
-    const [event] = await t.db.selectFrom('events').selectAll().where('request_id', '=', 'req_contactdelete').execute();
+    const [event] = await t.db.selectFrom('events').selectAll().where('request_id', '=', 'req_contactdelete').where('object_type', '=', 'contact').execute();
     assert.equal(event!.action, 'deleted');
     assert.equal((event!.previous_data as any).name, 'Gone');
     assert.equal((await t.call('DELETE', `/api/v1/contact/${c.id}/`)).status, 404);

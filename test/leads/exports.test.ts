@@ -72,7 +72,7 @@ describe('lead and contact exports', () => {
     assert.equal(contacts.size, 24);
   });
 
-  test('deleteLeads deletes set-wise, returns what it deleted, records lead.deleted with bulk_action_id', async () => {
+  test('deleteLeads deletes set-wise, returns what it deleted, records lead.deleted and contact.deleted with bulk_action_id', async () => {
     const target = [leadIds[10]!, leadIds[11]!, bLeadId, 'lead_unknown'];
     const contactsBefore = await countRows(t.db, 'contacts', t.orgA.organization_id);
     const snapshot = await loadLeadObjects(t.db, t.orgA.organization_id, [leadIds[10]!]);
@@ -82,16 +82,27 @@ describe('lead and contact exports', () => {
     assert.deepEqual([...deleted].sort(), [leadIds[10], leadIds[11]].sort());
     assert.equal(await countRows(t.db, 'contacts', t.orgA.organization_id), contactsBefore - 4);
     assert.equal((await t.call('GET', `/api/v1/lead/${bLeadId}/`, { key: t.orgB.api_key })).status, 200, 'another organization’s lead survives');
-    const events = await t.db.selectFrom('events').selectAll().where('request_id', '=', 'req_bulkdel').execute();
-    assert.equal(events.length, 2);
-    for (const event of events) {
+    const all = await t.db.selectFrom('events').selectAll().where('request_id', '=', 'req_bulkdel').execute();
+    for (const event of all) {
       assert.equal(event.action, 'deleted');
-      assert.equal(event.object_type, 'lead');
       assert.deepEqual(event.meta, { bulk_action_id: 'bulkdelete_test' });
       assert.equal(event.user_id, t.orgA.user_id);
+      assert.equal(event.organization_id, t.orgA.organization_id);
     }
+    const events = all.filter((e) => e.object_type === 'lead');
+    assert.deepEqual(events.map((e) => e.object_id).sort(), [leadIds[10], leadIds[11]].sort());
     const e10 = events.find((e) => e.object_id === leadIds[10])!;
     assert.deepEqual(e10.previous_data, snapshot.get(leadIds[10]!));
+    // Close cascades `deleted` to the lead's children: one contact.deleted per contact, whole object.
+    const contactEvents = all.filter((e) => e.object_type === 'contact');
+    assert.equal(contactEvents.length, 4);
+    const lead10Contacts = snapshot.get(leadIds[10]!)!.contacts as Record<string, unknown>[];
+    for (const contact of lead10Contacts) {
+      const event = contactEvents.find((e) => e.object_id === contact.id)!;
+      assert.equal(event.lead_id, leadIds[10]);
+      assert.deepEqual(event.previous_data, contact);
+      assert.equal(event.data, null);
+    }
     const again = await t.db.transaction().execute((trx) => deleteLeads(trx, t.orgA.organization_id, target, { userId: null }));
     assert.deepEqual(again, []);
   });

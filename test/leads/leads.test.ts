@@ -203,7 +203,9 @@ describe('/lead/', () => {
     assert.equal((updated!.data as any).name, 'Renamed');
 
     await t.call('DELETE', `/api/v1/lead/${id}/`, { headers: { 'x-request-id': 'req_eventdelete' } });
-    const [deleted] = await t.db.selectFrom('events').selectAll().where('request_id', '=', 'req_eventdelete').execute();
+    const deleteEvents = await t.db.selectFrom('events').selectAll().where('request_id', '=', 'req_eventdelete').execute();
+    assert.deepEqual(deleteEvents.map((e) => `${e.object_type}.${e.action}`).sort(), ['contact.deleted', 'contact.deleted', 'lead.deleted']);
+    const deleted = deleteEvents.find((e) => e.object_type === 'lead');
     assert.equal(deleted!.action, 'deleted');
     assert.equal(deleted!.object_id, id);
     assert.equal(deleted!.data, null);

@@ -15,7 +15,8 @@ export interface CompileContext {
   readonly clock: MomentClock;
 }
 
-const guard = (value: string, test: string) => `(${value} IS NOT NULL AND ${test})`;
+/** `test` where `value` may be NULL: false then (a test on NULL would be NULL, and NOT NULL is not true). */
+const guard = (value: string, test: string, nullable = true) => (nullable ? `(${value} IS NOT NULL AND ${test})` : `(${test})`);
 
 /** `custom` holds `value` as the field's value, or as one of its values (multi-value fields). */
 function customContains(alias: string, fieldId: string, values: readonly string[], b: SqlBuilder): string {
@@ -32,7 +33,7 @@ function oneOf(field: Field, alias: string, values: readonly string[], b: SqlBui
   if (field.type === 'custom_field') return customContains(alias, field.custom_field_id, values, b);
   if (values.length === 0) return 'FALSE';
   const v = fieldSql(field, alias, b).value;
-  return guard(v, `${v} = ANY(${b.param(values)}::text[])`);
+  return guard(v, `${v} = ANY(${b.param(values)}::text[])`, describeField(field).nullable);
 }
 
 function momentRange(field: Field, value: string, condition: MomentRangeCondition, ctx: CompileContext): string {
@@ -48,7 +49,7 @@ function momentRange(field: Field, value: string, condition: MomentRangeConditio
         : `${value} ${op} ${b.param(new Date(instant).toISOString())}::timestamptz`,
     );
   }
-  return tests.length === 0 ? `(${value} IS NOT NULL)` : guard(value, tests.join(' AND '));
+  return tests.length === 0 ? `(${value} IS NOT NULL)` : guard(value, tests.join(' AND '), describeField(field).nullable);
 }
 
 /** Compiles a condition on `field` of the row aliased `alias`. */
@@ -65,12 +66,12 @@ export function compileCondition(field: Field, condition: Condition, alias: stri
   // Built only now: a parameter the statement never uses would make PostgreSQL refuse it.
   const f = fieldSql(field, alias, b);
   const v = f.value;
-  const kind = describeField(field).kind;
+  const { kind, nullable } = describeField(field);
   switch (condition.type) {
     case 'text': {
-      if (condition.mode === 'exact_value') return guard(v, `lower(${v}) = lower(${b.param(condition.value)})`);
+      if (condition.mode === 'exact_value') return guard(v, `lower(${v}) = lower(${b.param(condition.value)})`, nullable);
       const tests = wordPatterns(condition.mode, condition.value).map((p) => `${v} ~* ${b.param(p)}`);
-      return guard(v, tests.join(' AND '));
+      return guard(v, tests.join(' AND '), nullable);
     }
     case 'number_range': {
       const tests: string[] = [];
@@ -78,14 +79,14 @@ export function compileCondition(field: Field, condition: Condition, alias: stri
         const n = condition[bound];
         if (n !== null) tests.push(`${v} ${op} ${b.param(String(n))}::numeric`);
       }
-      return tests.length === 0 ? `(${v} IS NOT NULL)` : guard(v, tests.join(' AND '));
+      return tests.length === 0 ? `(${v} IS NOT NULL)` : guard(v, tests.join(' AND '), nullable);
     }
     case 'boolean':
       return `((${v}) = ${b.param(condition.value)}::boolean)`;
     case 'exists':
       if (f.custom) return `(${f.custom.raw} IS NOT NULL AND ${f.custom.raw} NOT IN ('null'::jsonb, '""'::jsonb, '[]'::jsonb))`;
       if (kind === 'count') return `(${v} > 0)`;
-      if (kind === 'text') return guard(v, `${v} <> ''`);
+      if (kind === 'text') return guard(v, `${v} <> ''`, nullable);
       return `(${v} IS NOT NULL)`;
     case 'moment_range':
       return momentRange(field, v, condition, ctx);

@@ -49,8 +49,7 @@ export async function statusIds(db: Db, organizationId: string): Promise<string[
 }
 
 /** Creates a custom field definition and returns its id. */
-export async function insertCustomField(db: Db, organizationId: string, objectType: 'lead' | 'contact', type: string, multiple = false): Promise<string> {
-  const id = newId('cf');
+export async function insertCustomField(db: Db, organizationId: string, objectType: 'lead' | 'contact', type: string, multiple = false, id = newId('cf')): Promise<string> {
   await db
     .insertInto('custom_fields')
     .values({ id, organization_id: organizationId, object_type: objectType, name: `${type} ${id.slice(-4)}`, type, accepts_multiple_values: multiple, editable_with_roles: '[]', choices: null })

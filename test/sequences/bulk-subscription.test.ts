@@ -155,6 +155,7 @@ describe('bulk sequence subscription', () => {
 
   test('pause with sequence_id pauses that sequence only; without, every sequence of the matched leads', async () => {
     const first = await run({ action_type: 'pause', sequence_id: s1.id });
+    assert.deepEqual([first.action.n_leads, first.action.n_objects, first.action.n_objects_processed], [3, 3, 3]);
     assert.deepEqual(outcomes(first.items), {
       [t1.id]: ['done', null, 2],
       [t2.id]: ['done', null, 1],
@@ -169,6 +170,7 @@ describe('bulk sequence subscription', () => {
     assert.deepEqual(Object.values(await statusByEmail(s2.id)), [['active', null], ['active', null]]);
     const all = await run({ action_type: 'pause' });
     assert.equal(all.action.sequence_id, null);
+    assert.deepEqual([all.action.n_objects, all.action.n_objects_processed], [2, 2]);
     assert.deepEqual(outcomes(all.items)[t1.id], ['done', null, 1]);
     assert.deepEqual(Object.values(await statusByEmail(s2.id)), [['paused', 'bulk-action'], ['paused', 'bulk-action']]);
     const olga = (await h.t.call('GET', `/api/v1/sequence_subscription/${olgaSub.id}/`)).body;
@@ -205,6 +207,8 @@ describe('bulk sequence subscription', () => {
     const steps = [...s1.steps.map((s: any) => ({ id: s.id })), { step_type: 'email', delay: 0, email_template_id: tmpl }];
     assert.equal((await h.t.call('PUT', `/api/v1/sequence/${s1.id}/`, { body: { steps } })).status, 200);
     const all = await run({ action_type: 'resume_finished' });
+    // Five finished subscriptions among the matched leads; the two of S2 have no new step.
+    assert.deepEqual([all.action.n_objects, all.action.n_objects_processed], [5, 3]);
     assert.deepEqual(outcomes(all.items)[t1.id], ['done', null, 2], 'Ann and Ben in S1 resumed; Ann in S2 has no new step');
     assert.deepEqual(await statusByEmail(s1.id), {
       'olga@o1.example': ['finished', null],

@@ -171,7 +171,21 @@ export const sequenceSubscriptionKind: BulkActionKind<SequenceSubscriptionParams
 
   async onLoaded(trx, action, nLeads) {
     const p = action.params;
-    if (p.action_type !== 'subscribe') return nLeads;
+    if (p.action_type !== 'subscribe') {
+      // Subscriptions in the state the change acts on (for resume_finished, an upper bound: those
+      // without new steps are skipped when their lead's turn comes).
+      let query = trx
+        .selectFrom('sequence_subscriptions as s')
+        .innerJoin('bulk_action_items as i', (join) => join.onRef('i.organization_id', '=', 's.organization_id').onRef('i.lead_id', '=', 's.lead_id'))
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('i.organization_id', '=', action.organizationId)
+        .where('i.action_id', '=', action.id)
+        .where('s.status', '=', CHANGE[p.action_type].from as 'active')
+        .where('s.date_deleted', 'is', null);
+      if (p.sequence_id) query = query.where('s.sequence_id', '=', p.sequence_id);
+      const row = await query.executeTakeFirst();
+      return row ? Number(row.n) : nLeads;
+    }
     return countSubscribeCandidates(trx, {
       organizationId: action.organizationId,
       sequenceId: p.sequence_id!,

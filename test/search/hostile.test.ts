@@ -9,7 +9,7 @@ const NASTY = [
   "'; DROP TABLE leads; --", "' OR '1'='1", '"', '\\', '$1', '$$', '%', '_', '\\m', '.*', '(?:', '[', ')', '{1,}', '\u0000', 'a\u0000b',
   '\ud800', '🙂', 'cf_', 'lead', 'contact', 'custom', '__proto__', 'constructor', 'null', '', ' ', 'x'.repeat(5000), '9999-99-99', '2026-02-30',
 ];
-const HUGE = [1e308, -1e308, 2 ** 53 + 1, -0, 0.1, 1e-320, 123456789012345678901234567890, -1, 0, 200, 201];
+const HUGE = [1e308, -1e308, 2 ** 53 + 1, -0, 0.1, 1e-320, 1.2345678901234568e29, -1, 0, 200, 201];
 const TYPES = ['and', 'or', 'object_type', 'id', 'text', 'field_condition', 'has_related', 'match_all', 'saved_search', 'not', 'AND'];
 const COND_TYPES = ['text', 'term', 'reference', 'number_range', 'boolean', 'exists', 'current_user', 'moment_range', 'local_time', 'regex'];
 const FIELD_NAMES = ['name', 'display_name', 'description', 'status_id', 'date_created', 'num_contacts', 'title', 'email', 'is_unsubscribed', 'location', 'id', 'organization_id', 'custom'];

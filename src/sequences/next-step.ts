@@ -7,6 +7,7 @@
  * The due time is the previous step's time (the start for the first step) plus the step's `delay`,
  * never earlier than now, moved into the sequence's schedule in its timezone.
  */
+import { sql } from 'kysely';
 import type { Db } from '../db/database.ts';
 import { nextSendTime, type Schedule } from './schedule.ts';
 import type { StepRow } from './sequence-repository.ts';
@@ -92,4 +93,30 @@ export async function planNextSteps(
     out.set(subscription.id, { step, at: nextSendTime(due, sequence.schedule as Schedule | null, sequence.timezone) });
   }
   return out;
+}
+
+/**
+ * Recomputes `next_step_at` of every active subscription of a sequence whose steps, schedule or
+ * timezone changed, so a shortened delay or a widened window takes effect at once. One plan and one
+ * update for the whole sequence. A subscription left without a next step is made due now, and the
+ * scheduler finishes it.
+ */
+export async function replanSequence(trx: Db, organizationId: string, sequenceId: string, now: Date): Promise<number> {
+  const active = await trx
+    .selectFrom('sequence_subscriptions')
+    .select(['id', 'sequence_id', 'start_date', 'date_last_step'])
+    .where('organization_id', '=', organizationId)
+    .where('sequence_id', '=', sequenceId)
+    .where('status', '=', 'active')
+    .where('date_deleted', 'is', null)
+    .execute();
+  if (active.length === 0) return 0;
+  const plans = await planNextSteps(trx, organizationId, active, now);
+  const ids = active.map((s) => s.id);
+  const times = active.map((s) => (plans.get(s.id)?.at ?? now).toISOString());
+  await sql`
+    UPDATE sequence_subscriptions AS s SET next_step_at = v.at
+      FROM unnest(${ids}::text[], ${times}::timestamptz[]) AS v(id, at)
+     WHERE s.organization_id = ${organizationId} AND s.id = v.id AND s.status = 'active'`.execute(trx);
+  return active.length;
 }

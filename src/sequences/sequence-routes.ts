@@ -11,6 +11,7 @@ import type { RequestContext } from '../http/context.ts';
 import { envelope, ListQuery, pageOf } from '../http/pagination.ts';
 import type { App } from '../http/server.ts';
 import { newId } from '../ids.ts';
+import { replanSequence } from './next-step.ts';
 import { isValidTimezone, scheduleErrors, type Schedule } from './schedule.ts';
 import { CreateSequenceBody, UpdateSequenceBody } from './sequence-schemas.ts';
 import { findSequence, loadSteps, sequenceResponse, subscriptionCounts, writeSteps } from './sequence-repository.ts';
@@ -127,6 +128,9 @@ export async function registerSequenceCrudRoutes(app: App): Promise<void> {
         if (body.steps !== undefined) {
           const existing = (await loadSteps(trx, ctx.organizationId, [id])).get(id) ?? [];
           await writeSteps(trx, { organizationId: ctx.organizationId, userId: ctx.userId, now }, id, body.steps, existing);
+        }
+        if (body.steps !== undefined || body.schedule !== undefined || body.timezone !== undefined) {
+          await replanSequence(trx, ctx.organizationId, id, now);
         }
         const changed = Object.keys(body).filter((key) => (body as Record<string, unknown>)[key] !== undefined);
         await recordEvent(trx, {

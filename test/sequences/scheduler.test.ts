@@ -150,6 +150,22 @@ describe('the sequence scheduler (ManualClock, real SMTP)', () => {
     assert.equal((await activitiesOf(sub.id)).length, 1);
   });
 
+  test('changing a step’s delay or the schedule replans active subscriptions at once', async () => {
+    h.clock.set('2026-03-09T10:00:00Z'); // Monday
+    const seq = await sequence({ name: 'Replan', steps: [{ step_type: 'email', delay: 5 * 86400, email_template_id: tmpl1 }] });
+    const lead = await createLead(h.t, h.t.orgA, 'Replanned', [{ name: 'Ida', emails: ['ida@r.example'] }]);
+    const sub = await subscribe(seq.id, lead.contacts[0]);
+    assert.equal(await nextStepAt(sub.id), '2026-03-14T10:00:00.000Z');
+    h.clock.set('2026-03-09T10:30:00Z');
+    await h.t.call('PUT', `/api/v1/sequence/${seq.id}/`, { body: { steps: [{ id: seq.steps[0].id, delay: 3600 }] } });
+    assert.equal(await nextStepAt(sub.id), '2026-03-09T11:00:00.000Z', 'one hour after the start now');
+    await h.t.call('PUT', `/api/v1/sequence/${seq.id}/`, { body: { timezone: 'UTC', schedule: { ranges: [{ weekday: 2, start: '08:00', end: '09:00' }] } } });
+    assert.equal(await nextStepAt(sub.id), '2026-03-10T08:00:00.000Z', 'Tuesday’s window');
+    h.clock.set('2026-03-10T08:00:00Z');
+    assert.equal(await h.runScheduler(), 1);
+    assert.equal((await activitiesOf(sub.id)).length, 1);
+  });
+
   test('a sender account removed under a running subscription stops it with account-invalid', async () => {
     const spare = await createAccount(h.t, h.t.orgA, 'spare@a.example', h.smtp.port);
     const seq = await sequence({ name: 'Orphan', steps: [{ step_type: 'email', delay: 60, email_template_id: tmpl1 }] });

@@ -3,11 +3,13 @@
  */
 import { Type } from 'typebox';
 import { notFound } from '../errors.ts';
-import { envelope, ListQuery, pageOf } from '../http/pagination.ts';
+import { parseFieldsParam } from '../http/fields.ts';
+import { ListQuery, pageOf } from '../http/pagination.ts';
 import type { App } from '../http/server.ts';
 import { actorOf } from './actor.ts';
 import { createLead } from './create-lead.ts';
 import { deleteLeads } from './delete-leads.ts';
+import { listLeads } from './list-leads.ts';
 import { LeadCreateBody, LeadUpdateBody } from './schemas.ts';
 import { loadLeadObjects } from './serialize.ts';
 import { updateLead } from './update-lead.ts';
@@ -21,15 +23,8 @@ export async function registerLeadRoutes(app: App): Promise<void> {
     { schema: { tags: ['leads'], summary: 'List leads (oldest first)', querystring: ListQuery } },
     async (request) => {
       const { db, organizationId, config } = request.ctx;
-      const page = pageOf(request.query);
-      const base = db.selectFrom('leads').where('organization_id', '=', organizationId);
-      const [rows, count] = await Promise.all([
-        base.select('id').orderBy('date_created').orderBy('id').offset(page.skip).limit(page.limit + 1).execute(),
-        base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
-      ]);
-      const objects = await loadLeadObjects(db, organizationId, rows.map((r) => r.id), { publicUrl: config.publicUrl });
-      const data = rows.map((r) => objects.get(r.id)).filter((o) => o !== undefined);
-      return envelope(data, page, { total_results: Number(count.n) });
+      const fields = parseFieldsParam(request.query._fields);
+      return listLeads(db, organizationId, pageOf(request.query), { publicUrl: config.publicUrl, ...(fields ? { fields } : {}) });
     },
   );
 
@@ -47,7 +42,9 @@ export async function registerLeadRoutes(app: App): Promise<void> {
     { schema: { tags: ['leads'], summary: 'Get a lead', params: IdParams, querystring: FieldsQuery } },
     async (request) => {
       const { db, organizationId, config } = request.ctx;
-      const lead = (await loadLeadObjects(db, organizationId, [request.params.id], { publicUrl: config.publicUrl })).get(request.params.id);
+      const fields = parseFieldsParam(request.query._fields);
+      const opts = { publicUrl: config.publicUrl, ...(fields ? { fields } : {}) };
+      const lead = (await loadLeadObjects(db, organizationId, [request.params.id], opts)).get(request.params.id);
       if (!lead) throw notFound('lead');
       return lead;
     },

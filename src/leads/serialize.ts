@@ -16,20 +16,35 @@ function fullName(first: string | null, last: string | null): string | null {
   return name === '' ? null : name;
 }
 
+/** Keys of the lead object that need the lead's contacts loaded. */
+const CONTACT_KEYS = ['contacts', 'contact_ids', 'display_name', 'primary_email', 'primary_phone'] as const;
+
+/**
+ * Which parts of the lead object `fields` (a `_fields` list) needs; all of them without a list.
+ * Skipping a part leaves its keys out of the object, so callers must restrict to `fields` too.
+ */
+function partsFor(fields: readonly string[] | undefined): { contacts: boolean; addresses: boolean } {
+  if (!fields) return { contacts: true, addresses: true };
+  return { contacts: CONTACT_KEYS.some((k) => fields.includes(k)), addresses: fields.includes('addresses') };
+}
+
 /**
  * Loads the leads `ids` of `organizationId` as API objects, keyed by id (unknown ids are absent).
- * `publicUrl` is the base of `html_url` (default: PUBLIC_URL from the environment).
+ * `publicUrl` is the base of `html_url` (default: PUBLIC_URL from the environment). With `fields`
+ * (a `_fields` list), contacts and addresses are read only when a requested key needs them, and
+ * the keys built from them are left out otherwise.
  */
 export async function loadLeadObjects(
   db: Kysely<Database>,
   organizationId: string,
   ids: readonly string[],
-  opts: { publicUrl?: string } = {},
+  opts: { publicUrl?: string; fields?: readonly string[] } = {},
 ): Promise<Map<string, Record<string, unknown>>> {
   const out = new Map<string, Record<string, unknown>>();
   if (ids.length === 0) return out;
   const publicUrl = opts.publicUrl ?? (defaultPublicUrl ??= loadConfig().publicUrl);
   const idList = [...new Set(ids)];
+  const parts = partsFor(opts.fields);
   const [leads, contactRows, addresses] = await Promise.all([
     db
       .selectFrom('leads as l')
@@ -47,7 +62,7 @@ export async function loadLeadObjects(
       .where('l.organization_id', '=', organizationId)
       .where(sql<boolean>`l.id = ANY(${idList}::text[])`)
       .execute(),
-    db
+    !parts.contacts ? [] : db
       .selectFrom('contacts')
       .select(['id', 'lead_id'])
       .where('organization_id', '=', organizationId)
@@ -56,7 +71,7 @@ export async function loadLeadObjects(
       .orderBy('date_created')
       .orderBy('id')
       .execute(),
-    db
+    !parts.addresses ? [] : db
       .selectFrom('addresses')
       .select(['lead_id', 'label', 'address_1', 'address_2', 'city', 'state', 'zipcode', 'country'])
       .where('organization_id', '=', organizationId)
@@ -86,7 +101,7 @@ export async function loadLeadObjects(
     const emails = leadContacts.flatMap((c) => c.emails as Record<string, unknown>[]);
     const phones = leadContacts.flatMap((c) => c.phones as Record<string, unknown>[]);
     const firstNamed = leadContacts.find((c) => typeof c.name === 'string' && c.name !== '');
-    out.set(lead.id, {
+    const object: Record<string, unknown> = {
       id: lead.id,
       name: lead.name,
       display_name: lead.name || (firstNamed?.name as string | undefined) || '',
@@ -111,7 +126,10 @@ export async function loadLeadObjects(
       date_created: formatTimestamp(lead.date_created),
       date_updated: formatTimestamp(lead.date_updated),
       ...customKeys(lead.custom),
-    });
+    };
+    if (!parts.contacts) for (const key of CONTACT_KEYS) delete object[key];
+    if (!parts.addresses) delete object.addresses;
+    out.set(lead.id, object);
   }
   return out;
 }

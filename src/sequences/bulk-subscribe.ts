@@ -91,7 +91,7 @@ export async function subscribeLeads(trx: Db, spec: SubscribeSpec, leadIds: read
       SELECT v.id, ${spec.organizationId}, ${spec.sequenceId}, v.contact_id, v.lead_id, v.email,
              ${spec.senderAccountId}, ${spec.senderName}, ${spec.senderEmail},
              ${spec.callsAssignedTo ? JSON.stringify(spec.callsAssignedTo) : null}::jsonb, 'active',
-             ${now}::timestamptz, ${plan?.at ?? now}::timestamptz, ${spec.userId}, ${spec.userId},
+             ${now}::timestamptz, ${plan ? plan.at : now}::timestamptz, ${spec.userId}, ${spec.userId},
              ${now}::timestamptz, ${now}::timestamptz
         FROM unnest(${ids}::text[], ${fresh.map((c) => c.contact_id)}::text[], ${fresh.map((c) => c.lead_id)}::text[],
                     ${fresh.map((c) => c.email)}::text[]) AS v(id, contact_id, lead_id, email)

@@ -21,7 +21,8 @@ export interface SubscriptionTiming {
 
 export interface PlannedStep {
   readonly step: StepRow;
-  readonly at: Date;
+  /** Null while the sequence is not active: the step waits for its reactivation (replanSequence). */
+  readonly at: Date | null;
 }
 
 /** The step after those in `ran` (by position), or null when none is left. Pure. */
@@ -47,7 +48,7 @@ export async function planNextSteps(
   const [sequences, steps, log] = await Promise.all([
     db
       .selectFrom('sequences')
-      .select(['id', 'timezone', 'schedule'])
+      .select(['id', 'status', 'timezone', 'schedule'])
       .where('organization_id', '=', organizationId)
       .where('id', 'in', sequenceIds)
       .execute(),
@@ -90,7 +91,8 @@ export async function planNextSteps(
     }
     const base = (subscription.date_last_step ?? subscription.start_date).getTime();
     const due = new Date(Math.max(now.getTime(), base + step.delay * 1000));
-    out.set(subscription.id, { step, at: nextSendTime(due, sequence.schedule as Schedule | null, sequence.timezone) });
+    const at = sequence.status === 'active' ? nextSendTime(due, sequence.schedule as Schedule | null, sequence.timezone) : null;
+    out.set(subscription.id, { step, at });
   }
   return out;
 }
@@ -113,7 +115,10 @@ export async function replanSequence(trx: Db, organizationId: string, sequenceId
   if (active.length === 0) return 0;
   const plans = await planNextSteps(trx, organizationId, active, now);
   const ids = active.map((s) => s.id);
-  const times = active.map((s) => (plans.get(s.id)?.at ?? now).toISOString());
+  const times = active.map((s) => {
+    const plan = plans.get(s.id);
+    return plan ? (plan.at?.toISOString() ?? null) : now.toISOString();
+  });
   await sql`
     UPDATE sequence_subscriptions AS s SET next_step_at = v.at
       FROM unnest(${ids}::text[], ${times}::timestamptz[]) AS v(id, at)

@@ -114,8 +114,9 @@ async function sendEmailStep(trx: Db, sub: SubscriptionRow, step: StepRow, ctx: 
 /** Runs the due step of `sub` (locked by the caller's transaction `trx`) and moves it on. */
 export async function runDueStep(trx: Db, sub: SubscriptionRow, ctx: StepContext): Promise<StepResult> {
   const plan = (await planNextSteps(trx, sub.organization_id, [sub], ctx.now)).get(sub.id) ?? null;
-  if (plan && plan.at.getTime() > ctx.now.getTime()) {
-    // Not yet due after all: outside the schedule now, or the step's delay grew since it was planned.
+  if (plan && (plan.at === null || plan.at.getTime() > ctx.now.getTime())) {
+    // Not yet due after all: outside the schedule now, the step's delay grew since it was planned,
+    // or the sequence was paused after the claim's check.
     await trx.updateTable('sequence_subscriptions').set({ next_step_at: plan.at }).where('id', '=', sub.id).execute();
     return 'rescheduled';
   }

@@ -129,7 +129,18 @@ export async function registerSequenceCrudRoutes(app: App): Promise<void> {
           const existing = (await loadSteps(trx, ctx.organizationId, [id])).get(id) ?? [];
           await writeSteps(trx, { organizationId: ctx.organizationId, userId: ctx.userId, now }, id, body.steps, existing);
         }
-        if (body.steps !== undefined || body.schedule !== undefined || body.timezone !== undefined) {
+        const status = body.status ?? before.status;
+        if (status !== 'active' && before.status === 'active') {
+          // Out of the scheduler's queue while not active (claims would otherwise walk past every
+          // due subscription of the sequence); reactivation replans them from their step logs.
+          await trx
+            .updateTable('sequence_subscriptions')
+            .set({ next_step_at: null })
+            .where('organization_id', '=', ctx.organizationId)
+            .where('sequence_id', '=', id)
+            .where('status', '=', 'active')
+            .execute();
+        } else if (status === 'active' && (before.status !== 'active' || body.steps !== undefined || body.schedule !== undefined || body.timezone !== undefined)) {
           await replanSequence(trx, ctx.organizationId, id, now);
         }
         const changed = Object.keys(body).filter((key) => (body as Record<string, unknown>)[key] !== undefined);

@@ -134,7 +134,7 @@ export async function registerSubscriptionRoutes(app: App): Promise<void> {
         }
         if (existing) await trx.deleteFrom('sequence_subscriptions').where('id', '=', existing.id).execute();
         const id = newId('sub');
-        const plans = await planNextSteps(trx, ctx.organizationId, [{ id, sequence_id: sequence.id, start_date: now, date_last_step: null }], now);
+        const plan = (await planNextSteps(trx, ctx.organizationId, [{ id, sequence_id: sequence.id, start_date: now, date_last_step: null }], now)).get(id);
         const inserted = await trx
           .insertInto('sequence_subscriptions')
           .values({
@@ -151,7 +151,7 @@ export async function registerSubscriptionRoutes(app: App): Promise<void> {
             status: 'active',
             start_date: now,
             // With no step at all, it is due now and the scheduler finishes it.
-            next_step_at: plans.get(id)?.at ?? now,
+            next_step_at: plan ? plan.at : now,
             created_by_id: ctx.userId,
             updated_by_id: ctx.userId,
             date_created: now,

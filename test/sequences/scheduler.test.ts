@@ -117,10 +117,13 @@ describe('the sequence scheduler (ManualClock, real SMTP)', () => {
     h.clock.advance(2 * HOUR);
     assert.equal((await h.t.call('PUT', `/api/v1/sequence_subscription/${cat.id}/`, { body: { status: 'active' } })).body.status, 'active');
     assert.equal(await h.runScheduler(), 0, 'a paused sequence sends nothing, even for active subscriptions');
+    // Out of the scheduler's queue while the sequence is paused.
+    assert.deepEqual([await nextStepAt(dan.id), await nextStepAt(cat.id)], [null, null]);
     assert.equal((await activitiesOf(dan.id)).length, 1);
     assert.equal((await activitiesOf(cat.id)).length, 0);
 
     await h.t.call('PUT', `/api/v1/sequence/${seq.id}/`, { body: { status: 'active' } });
+    assert.deepEqual([await nextStepAt(dan.id), await nextStepAt(cat.id)], [h.clock.now().toISOString(), h.clock.now().toISOString()]);
     assert.equal(await h.runScheduler(), 2);
     assert.equal((await activitiesOf(dan.id)).length, 2);
     assert.equal((await activitiesOf(cat.id)).length, 1, 'Cat continues with her first step, not from the start twice');

@@ -3,6 +3,23 @@ import type { Db } from '../db/database.ts';
 import { notFound } from '../errors.ts';
 import { formatTimestamp } from '../time.ts';
 
+const CURRENCIES = new Set(Intl.supportedValuesOf('currency'));
+
+/** True for an ISO 4217 code the runtime knows (`USD`, `EUR`, …). */
+export function isKnownCurrency(code: string): boolean {
+  return CURRENCIES.has(code);
+}
+
+/** The symbol Close shows next to amounts: `$` for USD, `€` for EUR, the code when there is none. */
+export function currencySymbol(code: string): string {
+  try {
+    const parts = new Intl.NumberFormat('en-US', { style: 'currency', currency: code }).formatToParts(0);
+    return parts.find((p) => p.type === 'currency')?.value ?? code;
+  } catch {
+    return code;
+  }
+}
+
 /** Reads organization `id` with its ordered lead statuses and memberships. */
 export async function organizationResponse(db: Db, id: string): Promise<Record<string, unknown>> {
   const org = await db.selectFrom('organizations').selectAll().where('id', '=', id).executeTakeFirst();
@@ -24,7 +41,7 @@ export async function organizationResponse(db: Db, id: string): Promise<Record<s
     id: org.id,
     name: org.name,
     currency: org.currency,
-    currency_symbol: org.currency === 'USD' ? '$' : org.currency,
+    currency_symbol: currencySymbol(org.currency),
     lead_statuses: statuses,
     pipelines: [],
     memberships: users.map((u) => ({

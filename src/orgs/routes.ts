@@ -2,10 +2,12 @@
  * `GET|PUT /organization/{id}/`. A PUT may rename the organization, change its currency and reorder
  * its lead statuses by sending the full list of `{id}`s.
  */
+import { sql } from 'kysely';
 import { Type } from 'typebox';
 import { fieldError, notFound } from '../errors.ts';
 import type { App } from '../http/server.ts';
-import { organizationResponse } from './organization-response.ts';
+import { lockOrganization } from '../statuses/status-repository.ts';
+import { isKnownCurrency, organizationResponse } from './organization-response.ts';
 
 const Params = Type.Object({ id: Type.String() });
 const UpdateBody = Type.Object(
@@ -37,12 +39,18 @@ export async function registerOrganizationRoutes(app: App): Promise<void> {
       if (request.params.id !== organizationId) throw notFound('organization');
       const body = request.body ?? {};
       await db.transaction().execute(async (trx) => {
+        // The same lock status creates take, so a status created meanwhile cannot share a position.
+        await lockOrganization(trx, organizationId);
+        if (body.currency !== undefined && !isKnownCurrency(body.currency)) {
+          throw fieldError('currency', 'Enter an ISO 4217 currency code.');
+        }
         if (body.lead_statuses) {
           const existing = await trx
             .selectFrom('lead_statuses')
             .select('id')
             .where('organization_id', '=', organizationId)
             .orderBy('position')
+            .orderBy('id')
             .execute();
           const known = new Set(existing.map((s) => s.id));
           const sent = body.lead_statuses.map((s) => s.id);
@@ -51,9 +59,9 @@ export async function registerOrganizationRoutes(app: App): Promise<void> {
           if (new Set(sent).size !== sent.length) throw fieldError('lead_statuses', 'Each lead status may appear only once.');
           // Statuses left out keep their relative order after the ones sent.
           const order = [...sent, ...existing.map((s) => s.id).filter((id) => !sent.includes(id))];
-          for (const [position, id] of order.entries()) {
-            await trx.updateTable('lead_statuses').set({ position }).where('id', '=', id).execute();
-          }
+          await sql`UPDATE lead_statuses AS s SET position = o.position - 1, date_updated = ${clock.now()}
+            FROM unnest(${order}::text[]) WITH ORDINALITY AS o(id, position)
+            WHERE s.organization_id = ${organizationId} AND s.id = o.id AND s.position <> o.position - 1`.execute(trx);
         }
         const changes: Record<string, unknown> = {};
         if (body.name !== undefined) changes.name = body.name;

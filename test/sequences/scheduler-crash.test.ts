@@ -8,25 +8,33 @@ import { createSequenceHarness, type SequenceHarness } from './harness.ts';
 
 const N = 30;
 
-describe('a scheduler killed with SIGKILL while steps are due', () => {
+describe('scheduler processes: killed with SIGKILL while steps are due, and two at once', () => {
   let h: SequenceHarness;
   let seqId: string;
-  before(async () => {
-    h = await createSequenceHarness(new Date());
+  let account: string;
+  let tmpl: string;
+
+  /** A sequence of two immediate email steps with `n` subscribed contacts (all due now). */
+  async function seedSequence(name: string, n: number, domain: string): Promise<string> {
     const { t } = h;
-    const account = await createAccount(t, t.orgA, 'sam@a.example', h.smtp.port);
-    const tmpl = await createTemplate(t, t.orgA, 'Step for {{ contact.first_name }}', 'Body');
     const seq = await t.call('POST', '/api/v1/sequence/', {
-      body: { name: 'Crash', steps: [{ step_type: 'email', delay: 0, email_template_id: tmpl }, { step_type: 'email', delay: 0, email_template_id: tmpl }] },
+      body: { name, steps: [{ step_type: 'email', delay: 0, email_template_id: tmpl }, { step_type: 'email', delay: 0, email_template_id: tmpl }] },
     });
-    seqId = seq.body.id;
-    const lead = await createLead(t, t.orgA, 'Many', Array.from({ length: N }, (_, i) => ({ name: `C${i}`, emails: [`c${i}@crash.example`] })));
+    const lead = await createLead(t, t.orgA, name, Array.from({ length: n }, (_, i) => ({ name: `C${i}`, emails: [`c${i}@${domain}`] })));
     for (const contact of lead.contacts) {
       const res = await t.call('POST', '/api/v1/sequence_subscription/', {
-        body: { sequence_id: seqId, contact_id: contact.id, contact_email: contact.emails[0].email, sender_account_id: account, sender_name: 'Sam', sender_email: 'sam@a.example' },
+        body: { sequence_id: seq.body.id, contact_id: contact.id, contact_email: contact.emails[0].email, sender_account_id: account, sender_name: 'Sam', sender_email: 'sam@a.example' },
       });
       assert.equal(res.status, 201);
     }
+    return seq.body.id;
+  }
+
+  before(async () => {
+    h = await createSequenceHarness(new Date());
+    account = await createAccount(h.t, h.t.orgA, 'sam@a.example', h.smtp.port);
+    tmpl = await createTemplate(h.t, h.t.orgA, 'Step for {{ contact.first_name }}', 'Body');
+    seqId = await seedSequence('Crash', N, 'crash.example');
   });
 
   function startChild(): ChildProcess {
@@ -86,12 +94,39 @@ describe('a scheduler killed with SIGKILL while steps are due', () => {
 
     await h.waitForMail(2 * N);
     await new Promise((r) => setTimeout(r, 500));
-    const ids = h.smtp.received.map((m) => m.messageId);
+    const ids = h.smtp.received.filter((m) => m.envelopeTo[0]!.endsWith('@crash.example')).map((m) => m.messageId);
     assert.equal(ids.length, 2 * N, 'the SMTP server received each step once');
     assert.equal(new Set(ids).size, 2 * N);
     assert.deepEqual(new Set(ids), new Set(activities.map((a) => a.message_id)));
     for (let i = 0; i < N; i++) {
       assert.equal(h.smtp.received.filter((m) => m.envelopeTo.includes(`c${i}@crash.example`)).length, 2, `c${i}`);
     }
+  });
+
+  test('two scheduler processes at once share the due steps and never run one twice', async () => {
+    const twinSeq = await seedSequence('Twins', N, 'twins.example');
+    const counts = [0, 0];
+    const children = [startChild(), startChild()];
+    children.forEach((child, i) => child.stdout!.on('data', (chunk: Buffer) => {
+      counts[i]! += (chunk.toString().match(/^pending /gm) ?? []).length;
+    }));
+    try {
+      await waitFor(async () => {
+        const open = await h.t.db.selectFrom('sequence_subscriptions').select('id').where('sequence_id', '=', twinSeq).where('status', '!=', 'finished').execute();
+        return open.length === 0;
+      }, 60000, 'every twin subscription finished');
+    } finally {
+      for (const child of children) child.kill('SIGKILL');
+      await Promise.all(children.map((child) => once(child, 'close')));
+    }
+    assert.ok(counts[0]! > 0 && counts[1]! > 0, `both processes ran steps (${counts.join(', ')})`);
+    const activities = await h.t.db.selectFrom('email_activities').select(['sequence_subscription_id']).where('sequence_id', '=', twinSeq).execute();
+    assert.equal(activities.length, 2 * N);
+    assert.equal(new Set(activities.map((a) => a.sequence_subscription_id)).size, N);
+    await waitFor(() => h.smtp.received.filter((m) => m.envelopeTo[0]!.endsWith('@twins.example')).length >= 2 * N, 20000, 'twin mail');
+    await new Promise((r) => setTimeout(r, 500));
+    const twinMail = h.smtp.received.filter((m) => m.envelopeTo[0]!.endsWith('@twins.example'));
+    assert.equal(twinMail.length, 2 * N);
+    assert.equal(new Set(twinMail.map((m) => m.messageId)).size, 2 * N);
   });
 });

@@ -1,0 +1,116 @@
+/**
+ * `sluice serve` on an empty database, as a real child process: the bootstrap organization with
+ * its key and a ready curl line (SLUICE_API_KEY honoured), nothing created on the next start,
+ * structured JSON logs whose request lines carry the X-Request-Id, and a clean exit on SIGINT.
+ */
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
+import { before, describe, test } from 'node:test';
+import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+
+interface Server {
+  readonly child: ChildProcess;
+  readonly port: number;
+  output(): string;
+  exited: Promise<number | null>;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+async function startServer(database: TestDatabase, env: Record<string, string> = {}): Promise<Server> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['bin/sluice.js', 'serve', '--role', 'api'], {
+    env: { ...process.env, DATABASE_URL: database.connectionString, HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/healthz`);
+      if (res.status === 200) break;
+    } catch {
+      // not listening yet
+    }
+    if (child.exitCode !== null) throw new Error(`server exited early:\n${out}`);
+    if (Date.now() > deadline) throw new Error(`server did not start:\n${out}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { child, port, output: () => out, exited };
+}
+
+async function stop(server: Server): Promise<number | null> {
+  server.child.kill('SIGINT');
+  return server.exited;
+}
+
+const auth = (key: string) => ({ authorization: `Basic ${Buffer.from(`${key}:`).toString('base64')}` });
+
+describe('sluice serve on an empty database', () => {
+  let database: TestDatabase;
+
+  before(async () => {
+    database = await createTestDatabase();
+  });
+
+  test('creates one organization with the SLUICE_API_KEY key, prints it with a curl line, and not again', async () => {
+    const key = 'api_bootstrapkeyfromtheenvironment';
+    const first = await startServer(database, { SLUICE_API_KEY: key });
+    try {
+      assert.match(first.output(), new RegExp(`curl -u ${key}: http://127\\.0\\.0\\.1:${first.port}/api/v1/me/`));
+      const me = await fetch(`http://127.0.0.1:${first.port}/api/v1/me/`, { headers: auth(key) });
+      assert.equal(me.status, 200);
+      const body = (await me.json()) as { organizations: { lead_statuses: { label: string }[] }[] };
+      assert.deepEqual(body.organizations[0]!.lead_statuses.map((s) => s.label), ['Potential', 'Bad Fit', 'Qualified', 'Customer']);
+    } finally {
+      assert.equal(await stop(first), 0, 'SIGINT exits cleanly');
+    }
+    const second = await startServer(database, { SLUICE_API_KEY: 'api_adifferentkey' });
+    try {
+      assert.doesNotMatch(second.output(), /API key \(shown only now\)/);
+      const orgs = await database.db.selectFrom('organizations').select('id').execute();
+      assert.equal(orgs.length, 1);
+      const refused = await fetch(`http://127.0.0.1:${second.port}/api/v1/me/`, { headers: auth('api_adifferentkey') });
+      assert.equal(refused.status, 401);
+      assert.equal((await fetch(`http://127.0.0.1:${second.port}/api/v1/me/`, { headers: auth(key) })).status, 200);
+    } finally {
+      assert.equal(await stop(second), 0);
+    }
+  });
+
+  test('logs are JSON lines, and every line of a request carries its X-Request-Id', async () => {
+    const server = await startServer(database, { SLUICE_API_KEY: 'api_unused' });
+    let requestId: string | null;
+    try {
+      const res = await fetch(`http://127.0.0.1:${server.port}/api/v1/lead/lead_doesnotexist/`, { headers: auth('api_bootstrapkeyfromtheenvironment') });
+      assert.equal(res.status, 404);
+      requestId = res.headers.get('x-request-id');
+      assert.match(String(requestId), /^req_/);
+      await new Promise((r) => setTimeout(r, 200));
+    } finally {
+      assert.equal(await stop(server), 0);
+    }
+    const lines = server.output().split('\n').filter((l) => l.startsWith('{'));
+    const parsed = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    assert.ok(parsed.length > 0);
+    const ofRequest = parsed.filter((l) => JSON.stringify(l).includes('lead_doesnotexist'));
+    assert.ok(ofRequest.length >= 1, server.output());
+    for (const line of ofRequest) assert.equal(line.reqId, requestId, JSON.stringify(line));
+    const completed = parsed.filter((l) => l.reqId === requestId);
+    assert.ok(completed.some((l) => (l.res as { statusCode?: number } | undefined)?.statusCode === 404), 'the completion line too');
+    for (const line of parsed) assert.equal(typeof line.level, 'number');
+  });
+});

@@ -78,13 +78,14 @@ describe('every endpoint in the OpenAPI document follows Close’s wire conventi
     assert.deepEqual(failures, []);
   });
 
-  test('GET lists answer 200 {data, has_more} with and without the trailing slash, never a redirect', async () => {
+  test('GET lists answer 200 {data, has_more} with and without the trailing slash (and a bodiless Content-Type), never a redirect', async () => {
     const failures: string[] = [];
     for (const [path, ops] of Object.entries(paths)) {
       if (!path.startsWith('/api/v1/') || !ops.get || path.includes('{')) continue;
       if (skipReason('get', path, 'list')) continue;
       for (const url of [path, path.replace(/\/$/, '')]) {
-        const res = await t.call('GET', url);
+        // Clients that always send Content-Type: application/json, even with no body, are fine.
+        const res = await t.call('GET', url, url === path ? {} : { headers: { 'content-type': 'application/json' } });
         try {
           assertNoRedirect(res, `GET ${url}`);
           assert.equal(res.status, 200, `GET ${url}: ${res.status} ${res.text.slice(0, 160)}`);
@@ -101,7 +102,22 @@ describe('every endpoint in the OpenAPI document follows Close’s wire conventi
     assert.deepEqual(failures, []);
   });
 
-  test('GET and DELETE of an unknown id are a 404 {"error": string}, with and without the slash', async () => {
+  test('GET lists honour _limit and _fields (items carry only the keys asked for)', async () => {
+    const failures: string[] = [];
+    for (const [path, ops] of Object.entries(paths)) {
+      if (!path.startsWith('/api/v1/') || !ops.get || path.includes('{') || skipReason('get', path, 'list')) continue;
+      const probe = await t.call('GET', path);
+      if (!Array.isArray(probe.body?.data)) continue;
+      // /user/ and /status/lead/ have rows in a fresh organization, so this bites somewhere.
+      const res = await t.call('GET', `${path}?_limit=1&_fields=id`);
+      const items: unknown[] = Array.isArray(res.body?.data) ? res.body.data : [];
+      const ok = res.status === 200 && items.length <= 1 && items.every((i) => Object.keys(i as object).every((k) => k === 'id'));
+      if (!ok) failures.push(`GET ${path}?_limit=1&_fields=id: ${res.status} ${res.text.slice(0, 160)}`);
+    }
+    assert.deepEqual(failures, []);
+  });
+
+  test('GET and DELETE of an unknown id are a 404 {"error": string}, with and without the slash (and a bodiless Content-Type)', async () => {
     const failures: string[] = [];
     for (const [path, ops] of Object.entries(paths)) {
       if (!path.startsWith('/api/v1/') || !path.includes('{')) continue;
@@ -109,7 +125,8 @@ describe('every endpoint in the OpenAPI document follows Close’s wire conventi
         if (!ops[method] || skipReason(method, path, 'unknown-id')) continue;
         const query = REQUIRED_QUERY[`${method} ${path}`] ?? '';
         for (const url of [fillParams(path) + query, fillParams(path).replace(/\/$/, '') + query]) {
-          const res = await t.call(method.toUpperCase(), url);
+          const headers = url.endsWith('/') || url.includes('/?') ? {} : { 'content-type': 'application/json' };
+          const res = await t.call(method.toUpperCase(), url, { headers });
           const ok = res.status === 404 && typeof res.body?.error === 'string' && Object.keys(res.body).length === 1;
           if (!ok) failures.push(`${method.toUpperCase()} ${url}: ${res.status} ${res.text.slice(0, 160)}`);
         }

@@ -12,7 +12,7 @@ import { recordEvent } from '../events/record-event.ts';
 import { newId } from '../ids.ts';
 import { diffObjects, eventBase, type Actor } from '../leads/actor.ts';
 import { lockLeadsForContactChange, recordLeadsContactsChanged } from '../leads/lead-contacts-changed.ts';
-import { parseCustomInput } from '../leads/custom-input.ts';
+import { parseCustomInput, type CustomOp } from '../leads/custom-input.ts';
 import { applyCustomOps } from '../leads/custom-write.ts';
 import { resolveStatus } from '../leads/resolve-status.ts';
 import { loadLeadObjects } from '../leads/serialize.ts';
@@ -149,8 +149,11 @@ export async function updateContact(trx: Kysely<Database>, actor: Actor, contact
   }
   await writeChannels(trx, [{ owner: { organizationId: org, contactId, leadId }, channels, replace: true }]);
   await applyCustomOps(trx, 'contacts', org, [contactId], ops);
-  // A `contact` value names a contact of the same lead: the old lead's references go.
-  if (moved) await dropContactReferences(trx, org, currentLeadId, contactId);
+  // A `contact` value names a contact of the same lead: references across the old lead go.
+  if (moved) {
+    await dropContactReferences(trx, org, currentLeadId, contactId);
+    await dropValuesOffLead(trx, org, contactId, leadId);
+  }
 
   const after = (await loadContactObjects(trx, org, [contactId])).get(contactId)!;
   const diff = diffObjects(before, after);
@@ -190,6 +193,30 @@ async function dropContactReferences(trx: Kysely<Database>, organizationId: stri
       }
     }
   }
+}
+
+/**
+ * After a move, drops the moved contact's own `contact` values that name contacts of its old lead
+ * (they must name contacts of the lead it is on now). The contact row is locked by the caller.
+ */
+async function dropValuesOffLead(trx: Kysely<Database>, organizationId: string, contactId: string, leadId: string): Promise<void> {
+  const fields = (await loadCustomFields(trx, organizationId, 'contact')).filter((f) => f.type === 'contact');
+  if (fields.length === 0) return;
+  const [row, siblings] = await Promise.all([
+    trx.selectFrom('contacts').select('custom').where('organization_id', '=', organizationId).where('id', '=', contactId).executeTakeFirstOrThrow(),
+    trx.selectFrom('contacts').select('id').where('organization_id', '=', organizationId).where('lead_id', '=', leadId).execute(),
+  ]);
+  const onLead = new Set(siblings.map((s) => s.id));
+  const custom = (row.custom ?? {}) as Record<string, unknown>;
+  const ops: CustomOp[] = [];
+  for (const field of fields) {
+    const value = custom[field.id];
+    if (value === undefined || value === null) continue;
+    const stray = (Array.isArray(value) ? value : [value]).filter((v) => typeof v !== 'string' || !onLead.has(v));
+    if (stray.length === 0) continue;
+    ops.push(Array.isArray(value) ? { kind: 'remove', fieldId: field.id, values: stray } : { kind: 'set', fieldId: field.id, value: null });
+  }
+  await applyCustomOps(trx, 'contacts', organizationId, [contactId], ops);
 }
 
 /** Deletes a contact with its emails, phones and URLs (404 if not found); its lead records `lead.updated`. */

@@ -122,6 +122,25 @@ describe('lead.updated on contact changes', () => {
     assert.equal(fromNow.date_updated, formatTimestamp(clock.now()));
   });
 
+  test('a moved contact keeps only contact values that name contacts of its new lead', async () => {
+    const buddies = await insertCustomField(t.db, t.orgA.organization_id, { name: 'Buddies (move)', type: 'contact', objectType: 'contact', multiple: true });
+    const mentor = await insertCustomField(t.db, t.orgA.organization_id, { name: 'Mentor (move)', type: 'contact', objectType: 'contact' });
+    const from = await newLead('Old home', [{ name: 'Traveller' }, { name: 'Old friend' }]);
+    const [traveller, oldFriend] = from.contact_ids as string[];
+    const to = await newLead('New home', [{ name: 'New friend' }]);
+    const [newFriend] = to.contact_ids as string[];
+    const set = await t.call('PUT', `/api/v1/contact/${traveller}/`, { body: { [`custom.${buddies}`]: [oldFriend, traveller], [`custom.${mentor}`]: oldFriend } });
+    assert.equal(set.status, 200, set.text);
+    const moved = await t.call('PUT', `/api/v1/contact/${traveller}/`, { body: { lead_id: to.id } });
+    assert.equal(moved.status, 200, moved.text);
+    assert.deepEqual(moved.body[`custom.${buddies}`], [traveller], 'itself is still on its lead');
+    assert.equal(moved.body[`custom.${mentor}`], undefined);
+    const after = await t.call('PUT', `/api/v1/contact/${traveller}/`, { body: { [`custom.${mentor}`]: newFriend } });
+    assert.equal(after.body[`custom.${mentor}`], newFriend);
+    const stale = await t.call('PUT', `/api/v1/contact/${traveller}/`, { body: { [`custom.${mentor}`]: oldFriend } });
+    assert.equal(stale.status, 400, 'a contact of another lead is refused, as before the move');
+  });
+
   test('updating a contact without moving it records no lead event', async () => {
     const lead = await newLead('Quiet', [{ name: 'Renamed later' }]);
     const requestId = rid();

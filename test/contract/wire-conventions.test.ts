@@ -125,7 +125,7 @@ describe('every endpoint in the OpenAPI document follows Close’s wire conventi
         if (!ops[method] || skipReason(method, path, 'unknown-id')) continue;
         const query = REQUIRED_QUERY[`${method} ${path}`] ?? '';
         for (const url of [fillParams(path) + query, fillParams(path).replace(/\/$/, '') + query]) {
-          const headers = url.endsWith('/') || url.includes('/?') ? {} : { 'content-type': 'application/json' };
+          const headers: Record<string, string> = url.endsWith('/') || url.includes('/?') ? {} : { 'content-type': 'application/json' };
           const res = await t.call(method.toUpperCase(), url, { headers });
           const ok = res.status === 404 && typeof res.body?.error === 'string' && Object.keys(res.body).length === 1;
           if (!ok) failures.push(`${method.toUpperCase()} ${url}: ${res.status} ${res.text.slice(0, 160)}`);

@@ -58,17 +58,32 @@ export async function claimAction(db: Db, workerId: string, config: Config, cloc
   });
 }
 
-/** Extends the lease if `workerId` still holds it; false if it was lost. */
-export async function renewLease(db: Db, row: Pick<BulkActionRow, 'id' | 'organization_id'>, workerId: string, leaseSeconds: number): Promise<boolean> {
-  const result = await db
-    .updateTable('bulk_actions')
-    .set({ locked_until: sql`now() + make_interval(secs => ${leaseSeconds})` })
-    .where('organization_id', '=', row.organization_id)
-    .where('id', '=', row.id)
-    .where('locked_by', '=', workerId)
-    .where('status', 'in', ['loading', 'processing'])
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows) > 0;
+/**
+ * Extends the lease if `workerId` still holds it: 'renewed', 'lost', or 'busy' when the row is
+ * locked (by this worker's own batch, which renews the lease as it commits, or by a PUT). It never
+ * waits on the lock, so heartbeats cannot pile up behind a long batch and exhaust the pool.
+ */
+export async function renewLease(
+  db: Db,
+  row: Pick<BulkActionRow, 'id' | 'organization_id'>,
+  workerId: string,
+  leaseSeconds: number,
+): Promise<'renewed' | 'lost' | 'busy'> {
+  const result = await sql<{ locked_by: string | null; status: string; renewed: boolean }>`
+    WITH target AS (
+      SELECT id, locked_by, status FROM bulk_actions
+      WHERE organization_id = ${row.organization_id} AND id = ${row.id}
+      FOR UPDATE SKIP LOCKED
+    ), renewed AS (
+      UPDATE bulk_actions a SET locked_until = now() + make_interval(secs => ${leaseSeconds})
+      FROM target t
+      WHERE a.id = t.id AND t.locked_by = ${workerId} AND t.status IN ('loading', 'processing')
+      RETURNING a.id
+    )
+    SELECT t.locked_by, t.status, EXISTS (SELECT 1 FROM renewed) AS renewed FROM target t`.execute(db);
+  const found = result.rows[0];
+  if (!found) return 'busy';
+  return found.renewed ? 'renewed' : 'lost';
 }
 
 /** Gives the action back (graceful stop), so another worker can take it without waiting. */

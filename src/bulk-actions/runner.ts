@@ -76,12 +76,18 @@ export async function runAction(deps: RunnerDeps, claimed: BulkActionRow): Promi
   const { db, config, clock, workerId } = deps;
   const kind = findKind(claimed.kind);
   let lost = false;
+  let beating = false;
   const heartbeat = setInterval(() => {
+    if (beating) return;
+    beating = true;
     renewLease(db, claimed, workerId, config.bulk.leaseSeconds)
-      .then((held) => {
-        if (!held) lost = true;
+      .then((state) => {
+        if (state === 'lost') lost = true;
       })
-      .catch((error: unknown) => deps.log.warn({ err: error }, 'lease renewal failed'));
+      .catch((error: unknown) => deps.log.warn({ err: error }, 'lease renewal failed'))
+      .finally(() => {
+        beating = false;
+      });
   }, Math.max(100, (config.bulk.leaseSeconds * 1000) / 3));
   try {
     if (!kind) throw new BulkActionFatalError(`Unknown bulk action kind ${claimed.kind}.`);

@@ -54,3 +54,9 @@ CREATE TABLE bulk_action_items (
 );
 -- The items endpoint filters by status.
 CREATE INDEX bulk_action_items_org_status_idx ON bulk_action_items (organization_id, action_id, status, position);
+
+-- A bulk delete removes leads by the thousand, and each removed lead cascades to its contacts by
+-- lead_id alone: without an index leading with lead_id, every cascade scans all contacts
+-- (measured: minutes for 2,000 leads at a million contacts). The (organization_id, lead_id …)
+-- index cannot serve a lookup that does not name the organization.
+CREATE INDEX IF NOT EXISTS contacts_lead_idx ON contacts (lead_id);

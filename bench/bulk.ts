@@ -1,0 +1,329 @@
+/**
+ * `npm run bench:bulk`: bulk actions at a million leads.
+ *
+ * Seeds (or reuses, topping it back up after the previous run's delete) an organization of
+ * BENCH_LEADS leads (default 1,000,000) in the benchmark database (bench/lib/bench-database.ts),
+ * then runs `sluice serve` (API and workers in one process) as a child and, over HTTP:
+ * 1. calibrates BULK_BATCH_SIZE: a set_lead_status over BENCH_CALIBRATE_LEADS leads per candidate
+ *    size (BENCH_BATCH_SIZES), restarting the server with each;
+ * 2. with the chosen size: set_lead_status and set_custom_field over BENCH_EDIT_LEADS (default
+ *    350,000) leads, and a delete of BENCH_DELETE_LEADS (default 100,000) leads with their contacts.
+ *    The set_custom_field run is paused at about a third and resumed: the time for the PUT to
+ *    answer, and that no lead is processed after it, are the pause figures.
+ * For each run, the same change is made by one raw SQL UPDATE/DELETE on a copy of the same rows
+ * (same indexes; for the delete also copies of the contacts and their emails, phones and URLs,
+ * with cascading foreign keys), and the ratio engine/raw is reported. The server's peak RSS
+ * (VmHWM) is read from /proc. Prints the tables and writes them into BENCHMARKS.md.
+ *
+ * Environment: BENCH_LEADS, BENCH_EDIT_LEADS, BENCH_DELETE_LEADS, BENCH_CALIBRATE_LEADS (50,000),
+ * BENCH_BATCH_SIZES (e.g. "250,1000,2500,5000"; empty skips calibration and uses BULK_BATCH_SIZE or
+ * the default), BENCH_WRITE=0 to skip BENCHMARKS.md; DATABASE_URL / DATA_DIR as for `sluice`.
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import type pg from 'pg';
+import { loadConfig } from '../src/config.ts';
+import { newId } from '../src/ids.ts';
+import { seedOrganization } from '../src/seed/seed-organization.ts';
+import { openBenchDatabase } from './lib/bench-database.ts';
+import { writeBenchmarkSection } from './lib/benchmarks-md.ts';
+import { markdownTable } from './lib/table.ts';
+import { createApiKey } from '../src/auth/api-keys.ts';
+import { createOrganization } from '../src/orgs/create-organization.ts';
+
+const env = (name: string, fallback: number) => (process.env[name] ? Number(process.env[name]) : fallback);
+const LEADS = env('BENCH_LEADS', 1_000_000);
+const EDIT_LEADS = env('BENCH_EDIT_LEADS', 350_000);
+const DELETE_LEADS = env('BENCH_DELETE_LEADS', 100_000);
+const CALIBRATE_LEADS = env('BENCH_CALIBRATE_LEADS', 50_000);
+const SIZES = (process.env.BENCH_BATCH_SIZES ?? '250,1000,2500,5000').split(',').filter(Boolean).map(Number);
+const RATIO_TARGET = 2.5;
+const MEMORY_TARGET_MIB = 300;
+const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+const log = (message: string) => process.stderr.write(`${message}\n`);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+// ---------- the server under test ----------
+
+interface Server {
+  readonly baseUrl: string;
+  peakMiB(): number;
+  stop(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function startServer(databaseUrl: string, batchSize: number): Promise<Server> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [path.join(ROOT, 'bin/sluice.js'), 'serve', '--role', 'all'], {
+    env: { ...process.env, DATABASE_URL: databaseUrl, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', RATE_LIMIT_PER_KEY: '0', BULK_BATCH_SIZE: String(batchSize) },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const baseUrl = `http://127.0.0.1:${port}`;
+  for (let i = 0; ; i++) {
+    if (child.exitCode !== null) throw new Error('server exited');
+    try {
+      if ((await fetch(`${baseUrl}/healthz`)).ok) break;
+    } catch {
+      // starting
+    }
+    if (i > 300) throw new Error('server did not start');
+    await sleep(200);
+  }
+  return {
+    baseUrl,
+    peakMiB: () => {
+      const line = fs.readFileSync(`/proc/${child.pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmHWM:'));
+      return line ? Number(line.replace(/\D+/g, '')) / 1024 : Number.NaN;
+    },
+    stop: async () => {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+// ---------- the organization ----------
+
+async function bulkOrganization(database: Awaited<ReturnType<typeof openBenchDatabase>>) {
+  const { db, pool } = database;
+  const name = `Bulk benchmark: ${LEADS} leads`;
+  let org = await db.selectFrom('organizations').select('id').where('name', '=', name).executeTakeFirst();
+  if (!org) org = { id: (await createOrganization(db, { name, userEmail: 'bench@example.com' })).organization_id };
+  const count = Number((await pool.query('SELECT count(*) AS n FROM leads WHERE organization_id = $1', [org.id])).rows[0].n);
+  if (count < LEADS) {
+    log(`seeding ${LEADS - count} leads into ${org.id} (holds ${count})`);
+    const summary = await seedOrganization(database, { organizationId: org.id, leads: LEADS - count, seed: `bulk-${Date.now()}` });
+    log(`seeded in ${summary.seconds} s`);
+  }
+  const user = await db.selectFrom('users').select('id').where('organization_id', '=', org.id).executeTakeFirstOrThrow();
+  const key = await createApiKey(db, org.id, user.id);
+  return { organizationId: org.id, userId: user.id, apiKey: key.key };
+}
+
+// ---------- one engine run and its raw twin ----------
+
+type Org = Awaited<ReturnType<typeof bulkOrganization>>;
+
+interface RunResult {
+  readonly leads: number;
+  readonly engineSeconds: number;
+  readonly rawSeconds: number;
+  readonly pause?: { answerMs: number; processedAfter: number };
+}
+
+function selection(limit: number, direction: 'asc' | 'desc') {
+  return {
+    s_query: { type: 'object_type', object_type: 'lead' },
+    sort: [{ direction, field: { type: 'regular_field', object_type: 'lead', field_name: 'date_created' } }],
+    results_limit: limit,
+  };
+}
+
+async function call(server: Server, org: Org, method: string, url: string, body?: unknown) {
+  const res = await fetch(`${server.baseUrl}/api/v1${url}`, {
+    method,
+    headers: { authorization: `Basic ${Buffer.from(`${org.apiKey}:`).toString('base64')}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const json = (await res.json()) as Record<string, unknown>;
+  if (!res.ok) throw new Error(`${method} ${url}: ${res.status} ${JSON.stringify(json)}`);
+  return json;
+}
+
+/** Copies the rows the selection will take (before the engine changes them) into bench_copy_* tables. */
+async function makeCopy(pool: pg.Pool, org: Org, limit: number, direction: 'asc' | 'desc', withChildren: boolean): Promise<void> {
+  await dropCopy(pool);
+  await pool.query('CREATE TABLE bench_copy_leads (LIKE leads INCLUDING ALL)');
+  await pool.query(
+    `INSERT INTO bench_copy_leads SELECT * FROM leads WHERE organization_id = $1 ORDER BY date_created ${direction}, id ${direction} LIMIT $2`,
+    [org.organizationId, limit],
+  );
+  if (withChildren) {
+    await pool.query('CREATE TABLE bench_copy_contacts (LIKE contacts INCLUDING ALL)');
+    await pool.query('ALTER TABLE bench_copy_contacts ADD FOREIGN KEY (lead_id) REFERENCES bench_copy_leads(id) ON DELETE CASCADE');
+    await pool.query('INSERT INTO bench_copy_contacts SELECT c.* FROM contacts c JOIN bench_copy_leads l ON l.id = c.lead_id WHERE c.organization_id = $1', [org.organizationId]);
+    for (const table of ['contact_emails', 'contact_phones', 'contact_urls']) {
+      await pool.query(`CREATE TABLE bench_copy_${table} (LIKE ${table} INCLUDING ALL)`);
+      await pool.query(`ALTER TABLE bench_copy_${table} ADD FOREIGN KEY (contact_id) REFERENCES bench_copy_contacts(id) ON DELETE CASCADE`);
+      await pool.query(`INSERT INTO bench_copy_${table} SELECT x.* FROM ${table} x JOIN bench_copy_contacts c ON c.id = x.contact_id`);
+    }
+    await pool.query('CREATE TABLE bench_copy_addresses (LIKE addresses INCLUDING ALL)');
+    await pool.query('ALTER TABLE bench_copy_addresses ADD FOREIGN KEY (lead_id) REFERENCES bench_copy_leads(id) ON DELETE CASCADE');
+    await pool.query('INSERT INTO bench_copy_addresses SELECT a.* FROM addresses a JOIN bench_copy_leads l ON l.id = a.lead_id');
+  }
+  await pool.query('VACUUM ANALYZE bench_copy_leads');
+}
+
+async function dropCopy(pool: pg.Pool): Promise<void> {
+  await pool.query(
+    'DROP TABLE IF EXISTS bench_copy_contact_emails, bench_copy_contact_phones, bench_copy_contact_urls, bench_copy_addresses, bench_copy_contacts, bench_copy_leads',
+  );
+}
+
+async function timed(pool: pg.Pool, text: string, values: unknown[]): Promise<number> {
+  const start = performance.now();
+  await pool.query(text, values);
+  return (performance.now() - start) / 1000;
+}
+
+/** Runs one action to done, pausing it once at `pauseAt` (fraction) if given; returns seconds spent unpaused. */
+async function runAction(server: Server, org: Org, kind: string, body: Record<string, unknown>, pauseAt?: number) {
+  const start = performance.now();
+  const created = await call(server, org, 'POST', `/bulk_action/${kind}/`, { ...body, send_done_email: false });
+  let pausedMs = 0;
+  let pause: RunResult['pause'];
+  for (;;) {
+    await sleep(100);
+    const action = await call(server, org, 'GET', `/bulk_action/${kind}/${created.id}/`);
+    if (action.status === 'done') return { seconds: (performance.now() - start - pausedMs) / 1000, action, pause };
+    if (action.status === 'error') throw new Error(`action failed: ${String(action.error_message)}`);
+    const n = Number(action.n_leads ?? 0);
+    if (pauseAt !== undefined && !pause && n > 0 && Number(action.n_leads_processed) >= n * pauseAt) {
+      const sent = performance.now();
+      const paused = await call(server, org, 'PUT', `/bulk_action/${kind}/${created.id}/`, { status: 'paused' });
+      const answerMs = performance.now() - sent;
+      await sleep(2000);
+      const later = await call(server, org, 'GET', `/bulk_action/${kind}/${created.id}/`);
+      pause = { answerMs, processedAfter: Number(later.n_leads_processed) - Number(paused.n_leads_processed) };
+      await call(server, org, 'PUT', `/bulk_action/${kind}/${created.id}/`, { status: 'resuming' });
+      pausedMs += performance.now() - sent;
+    }
+  }
+}
+
+async function newStatus(pool: pg.Pool, org: Org): Promise<string> {
+  const id = newId('stat');
+  await pool.query(
+    `INSERT INTO lead_statuses (id, organization_id, label, position) SELECT $1, $2, $3, coalesce(max(position), 0) + 1 FROM lead_statuses WHERE organization_id = $2`,
+    [id, org.organizationId, `Bench ${new Date().toISOString()}`],
+  );
+  return id;
+}
+
+async function setStatusRun(server: Server, pool: pg.Pool, org: Org, leads: number): Promise<RunResult> {
+  const status = await newStatus(pool, org);
+  await makeCopy(pool, org, leads, 'asc', false);
+  const run = await runAction(server, org, 'edit', { ...selection(leads, 'asc'), type: 'set_lead_status', lead_status_id: status });
+  const rawSeconds = await timed(pool, 'UPDATE bench_copy_leads SET status_id = $1, date_updated = now(), updated_by = $2', [status, org.userId]);
+  return { leads: Number(run.action.n_leads_processed), engineSeconds: run.seconds, rawSeconds };
+}
+
+async function setCustomRun(server: Server, pool: pg.Pool, org: Org, leads: number): Promise<RunResult> {
+  const field = (await pool.query(`SELECT id FROM custom_fields WHERE organization_id = $1 AND name = 'Referral Source'`, [org.organizationId])).rows[0].id as string;
+  const value = `bench ${Date.now()}`;
+  await makeCopy(pool, org, leads, 'asc', false);
+  const run = await runAction(server, org, 'edit', { ...selection(leads, 'asc'), type: 'set_custom_field', custom_field_id: field, custom_field_value: value }, 0.33);
+  const rawSeconds = await timed(
+    pool,
+    'UPDATE bench_copy_leads SET custom = jsonb_set(custom, ARRAY[$1::text], to_jsonb($2::text)), date_updated = now(), updated_by = $3',
+    [field, value, org.userId],
+  );
+  return { leads: Number(run.action.n_leads_processed), engineSeconds: run.seconds, rawSeconds, pause: run.pause };
+}
+
+async function deleteRun(server: Server, pool: pg.Pool, org: Org, leads: number): Promise<RunResult> {
+  await makeCopy(pool, org, leads, 'desc', true);
+  const run = await runAction(server, org, 'delete', selection(leads, 'desc'));
+  const rawSeconds = await timed(pool, 'DELETE FROM bench_copy_leads', []);
+  return { leads: Number(run.action.n_leads_processed), engineSeconds: run.seconds, rawSeconds };
+}
+
+// ---------- main ----------
+
+const database = await openBenchDatabase();
+const { pool } = database;
+try {
+  const org = await bulkOrganization(database);
+  const pgVersion = (await pool.query('SHOW server_version')).rows[0].server_version as string;
+  const calibration: { size: number; leadsPerSecond: number; batchMs: number }[] = [];
+  let chosen = loadConfig().bulk.batchSize;
+  for (const size of SIZES) {
+    const server = await startServer(database.connectionString, size);
+    try {
+      log(`calibrating BULK_BATCH_SIZE=${size} over ${CALIBRATE_LEADS} leads`);
+      const result = await setStatusRun(server, pool, org, CALIBRATE_LEADS);
+      const leadsPerSecond = result.leads / result.engineSeconds;
+      calibration.push({ size, leadsPerSecond, batchMs: (size / leadsPerSecond) * 1000 });
+    } finally {
+      await server.stop();
+    }
+  }
+  if (calibration.length > 0) {
+    // The fastest size whose batches stay well under the one-second pause budget (a pause waits
+    // for the batch in flight to commit).
+    const fit = calibration.filter((c) => c.batchMs < 500);
+    const best = (fit.length > 0 ? fit : calibration).reduce((a, b) => (b.leadsPerSecond > a.leadsPerSecond ? b : a));
+    chosen = best.size;
+  }
+  log(`BULK_BATCH_SIZE=${chosen}`);
+
+  const server = await startServer(database.connectionString, chosen);
+  const runs: [string, RunResult][] = [];
+  let peak = Number.NaN;
+  try {
+    log(`set_lead_status over ${EDIT_LEADS} leads`);
+    runs.push(['set_lead_status', await setStatusRun(server, pool, org, EDIT_LEADS)]);
+    log(`set_custom_field over ${EDIT_LEADS} leads (paused once)`);
+    runs.push(['set_custom_field', await setCustomRun(server, pool, org, EDIT_LEADS)]);
+    log(`delete of ${DELETE_LEADS} leads with their contacts`);
+    runs.push(['delete (with contacts)', await deleteRun(server, pool, org, DELETE_LEADS)]);
+  } finally {
+    peak = server.peakMiB();
+    await server.stop();
+    await dropCopy(pool);
+  }
+
+  const table = markdownTable(
+    ['action', 'leads', 'engine', 'leads/s', 'raw SQL on a copy', 'ratio', `target ≤ ${RATIO_TARGET}x`],
+    runs.map(([name, r]) => {
+      const ratio = r.engineSeconds / r.rawSeconds;
+      return [name, String(r.leads), `${r.engineSeconds.toFixed(1)} s`, String(Math.round(r.leads / r.engineSeconds)), `${r.rawSeconds.toFixed(1)} s`, `${ratio.toFixed(2)}x`, ratio <= RATIO_TARGET ? 'met' : 'missed'];
+    }),
+  );
+  const calibrationTable = calibration.length
+    ? markdownTable(
+        ['BULK_BATCH_SIZE', 'leads/s', 'time per batch'],
+        calibration.map((c) => [String(c.size), String(Math.round(c.leadsPerSecond)), `${Math.round(c.batchMs)} ms`]),
+      )
+    : '(calibration skipped)';
+  const pause = runs.find(([, r]) => r.pause)?.[1].pause;
+  const markdown = [
+    '## Bulk actions (`npm run bench:bulk`)',
+    '',
+    `${LEADS.toLocaleString('en-US')}-lead organization; PostgreSQL ${pgVersion}; ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? 'unknown'}), shared with other work;`,
+    `run ${new Date().toISOString().slice(0, 10)}. Engine time is from the POST to \`done\` as seen over HTTP (loading included, the pause excluded);`,
+    'the raw figure is one SQL statement making the same change to a copy of the same rows (same indexes; for the delete,',
+    'copies of the contacts, their emails, phones and URLs and the addresses, with cascading foreign keys). The engine also',
+    'writes one event per lead and one outcome per item, which the raw statement does not.',
+    '',
+    `Batch size, measured with set_lead_status over ${CALIBRATE_LEADS.toLocaleString('en-US')} leads (chosen: ${chosen}, the fastest with batches under 500 ms):`,
+    '',
+    calibrationTable,
+    '',
+    table,
+    '',
+    pause
+      ? `Pause: the PUT \`{"status": "paused"}\` answered in ${Math.round(pause.answerMs)} ms (target < 1000 ms); leads processed in the 2 s after it answered: ${pause.processedAfter}.`
+      : 'Pause: not measured.',
+    `Peak server memory (VmHWM of \`sluice serve\`, API and workers): ${Math.round(peak)} MiB (target < ${MEMORY_TARGET_MIB} MiB).`,
+    '',
+    'Reproduce: `npm run bench:bulk` (BENCH_LEADS, BENCH_EDIT_LEADS, BENCH_DELETE_LEADS, BENCH_BATCH_SIZES; see bench/bulk.ts).',
+  ].join('\n');
+  process.stdout.write(`${markdown}\n`);
+  if (process.env.BENCH_WRITE !== '0') writeBenchmarkSection(path.join(ROOT, 'BENCHMARKS.md'), 'bulk', markdown);
+} finally {
+  await database.close();
+}

@@ -29,6 +29,13 @@ const REQUIRED_QUERY: Record<string, string> = {
   'get /api/v1/email_template/{id}/render/': '?lead_id=lead_doesnotexist',
 };
 
+/** PUT bodies that pass validation where `{}` does not (the body is checked before the lookup). */
+function validPutBody(path: string): Record<string, unknown> {
+  // A bulk action's PUT is a state change; `status` is required.
+  if (/^\/api\/v1\/bulk_action\/[a-z_]+\/\{id\}\/$/.test(path)) return { status: 'paused' };
+  return {};
+}
+
 /** Placeholder path parameters: Close-style ids (or an address) that exist nowhere. */
 function fillParams(path: string): string {
   const prefix = /^\/api\/v1\/([a-z_]+)/.exec(path)?.[1] ?? 'obj';
@@ -131,6 +138,17 @@ describe('every endpoint in the OpenAPI document follows Close’s wire conventi
           if (!ok) failures.push(`${method.toUpperCase()} ${url}: ${res.status} ${res.text.slice(0, 160)}`);
         }
       }
+    }
+    assert.deepEqual(failures, []);
+  });
+
+  test('PUT of an unknown id with a valid body is a 404 {"error": string}', async () => {
+    const failures: string[] = [];
+    for (const [path, ops] of Object.entries(paths)) {
+      if (!path.startsWith('/api/v1/') || !path.includes('{') || !ops.put || skipReason('put', path, 'unknown-id')) continue;
+      const res = await t.call('PUT', fillParams(path), { body: validPutBody(path) });
+      const ok = res.status === 404 && typeof res.body?.error === 'string' && Object.keys(res.body).length === 1;
+      if (!ok) failures.push(`PUT ${path}: ${res.status} ${res.text.slice(0, 160)}`);
     }
     assert.deepEqual(failures, []);
   });

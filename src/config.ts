@@ -26,6 +26,16 @@ export interface Config {
     readonly resumeWindowSeconds: number;
     readonly maxRunningPerOrg: number;
   };
+  readonly email: {
+    /** A delivery worker's lease on a message it is sending; a lapsed lease marks the send `unknown`. */
+    readonly leaseSeconds: number;
+    /** First retry delay after a transient SMTP failure; doubles per attempt, capped at one hour. */
+    readonly retryBaseMs: number;
+    /** Attempts before a transiently failing message is given up as `error`. */
+    readonly maxAttempts: number;
+    /** Pooled SMTP connections per sender account and worker process. */
+    readonly smtpConnections: number;
+  };
 }
 
 function int(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -67,6 +77,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       leaseSeconds: int(env, 'BULK_LEASE_SECONDS', 30),
       resumeWindowSeconds: int(env, 'BULK_RESUME_WINDOW_SECONDS', 604800),
       maxRunningPerOrg: int(env, 'BULK_MAX_RUNNING_PER_ORG', 2),
+    },
+    email: {
+      leaseSeconds: Math.max(1, int(env, 'EMAIL_LEASE_SECONDS', 60)),
+      retryBaseMs: int(env, 'EMAIL_RETRY_BASE_MS', 30000),
+      maxAttempts: Math.max(1, int(env, 'EMAIL_MAX_ATTEMPTS', 20)),
+      smtpConnections: Math.max(1, int(env, 'EMAIL_SMTP_CONNECTIONS', 5)),
     },
   };
 }

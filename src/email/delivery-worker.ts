@@ -1,0 +1,201 @@
+/**
+ * The delivery worker. A message moves through:
+ *
+ *   outbox ──claim──▶ sending ──▶ sent
+ *     ▲                  │  ├──▶ error     (5xx: refused for good, or attempts exhausted)
+ *     └──── backoff ─────┘  └──▶ unknown   (lease lapsed: the worker died mid-send; never re-sent)
+ *
+ * The claim (claim.ts) commits `sending` before any SMTP traffic, so whatever happens next a
+ * message reaches the server at most once. Up to `maxInFlight` messages are on the wire at once
+ * over each account's SMTP pool; outcomes are written back in batches every few milliseconds
+ * (record-results.ts), which keeps a crash's `unknown` set small while costing one statement per
+ * batch rather than per message. A heartbeat extends the lease of messages still in flight
+ * (every lease/3), and a reaper pass (reaper.ts) runs every few seconds.
+ *
+ * Workers sleep until `NOTIFY sluice_email` (sent by enqueueEmail at commit) or a 1 s poll (which
+ * also picks up retries and deferred mail whose time has come).
+ */
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import pg from 'pg';
+import type { BackgroundWorker, WorkerDeps } from '../worker/registry.ts';
+import { signingSecret } from '../unsubscribe-links/secret.ts';
+import { claimBatch } from './claim.ts';
+import { composeMessage } from './compose.ts';
+import { EMAIL_NOTIFY_CHANNEL } from './enqueue.ts';
+import { reapDeliveries } from './reaper.ts';
+import { noteAccountError, recordResults, type SendResult } from './record-results.ts';
+import { classifyError, type SendOutcome } from './send-outcome.ts';
+import { TransportCache } from './transports.ts';
+import { sql } from 'kysely';
+
+export interface DeliveryWorkerOptions {
+  /** Messages on the wire at once in this process. */
+  readonly maxInFlight?: number;
+  /** Messages claimed per claim transaction. */
+  readonly claimBatchSize?: number;
+  readonly pollMs?: number;
+  readonly reapEveryMs?: number;
+  /** Outcomes are written back at most this long after they are known. */
+  readonly flushMs?: number;
+}
+
+/** Creates the email delivery worker (one per process; any number of processes). */
+export function createEmailDeliveryWorker(deps: WorkerDeps, options: DeliveryWorkerOptions = {}): BackgroundWorker {
+  const { db, config, log } = deps;
+  const workerId = `dw_${process.pid}_${randomBytes(6).toString('hex')}`;
+  const maxInFlight = options.maxInFlight ?? config.email.smtpConnections * 40;
+  const claimSize = options.claimBatchSize ?? 50;
+  const pollMs = options.pollMs ?? 1000;
+  const reapEveryMs = options.reapEveryMs ?? 5000;
+  const flushMs = options.flushMs ?? 20;
+  const transports = new TransportCache(path.join(config.dataDir, 'outbox'), config.email.smtpConnections);
+
+  let running = false;
+  let loop: Promise<void> | undefined;
+  let wake: (() => void) | undefined;
+  let listener: pg.Client | undefined;
+  const timers: NodeJS.Timeout[] = [];
+  const inFlight = new Set<Promise<void>>();
+  let pending: SendResult[] = [];
+  let flushTimer: NodeJS.Timeout | undefined;
+  let flushing: Promise<void> = Promise.resolve();
+
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        wake = undefined;
+        resolve();
+      }, ms);
+      wake = () => {
+        clearTimeout(timer);
+        wake = undefined;
+        resolve();
+      };
+    });
+
+  const flush = (): Promise<void> => {
+    if (flushTimer) clearTimeout(flushTimer);
+    flushTimer = undefined;
+    const batch = pending;
+    pending = [];
+    flushing = flushing.then(async () => {
+      if (batch.length === 0) return;
+      for (let attempt = 0; ; attempt += 1) {
+        try {
+          await recordResults(db, workerId, batch, config.email);
+          return;
+        } catch (error) {
+          // The outcome must not be lost (a sent message would end `unknown`); retry while alive.
+          log.error({ err: error, attempt }, 'email delivery: could not record results; retrying');
+          await new Promise((r) => setTimeout(r, Math.min(5000, 200 * 2 ** attempt)));
+        }
+      }
+    });
+    return flushing;
+  };
+
+  const report = (result: SendResult) => {
+    pending.push(result);
+    if (pending.length >= 200) void flush();
+    else flushTimer ??= setTimeout(() => void flush(), flushMs);
+  };
+
+  const secretPromise = () => signingSecret(db, config);
+
+  const claimAndSend = async (): Promise<boolean> => {
+    const room = Math.min(claimSize, maxInFlight - inFlight.size);
+    if (room <= 0) return false;
+    const claim = await claimBatch(db, workerId, room, config.email.leaseSeconds);
+    if (!claim) return false;
+    if (claim.messages.length === 0) return true;
+    const secret = await secretPromise();
+    const transport = transports.get(claim.account);
+    for (const row of claim.messages) {
+      const previousAttempts = (row.send_attempts ?? []).length;
+      const task = (async () => {
+        let outcome: SendOutcome;
+        try {
+          const response = await transport.send(composeMessage(row, config.publicUrl, secret));
+          outcome = { kind: 'sent', response: response.slice(0, 500) };
+        } catch (error) {
+          outcome = classifyError(error);
+        }
+        report({ id: row.id, accountId: claim.account.id, previousAttempts, outcome, at: new Date() });
+        const accountError = outcome.kind === 'sent' ? null : outcome.kind === 'transient' ? outcome.reason : undefined;
+        if (accountError !== undefined && (accountError !== null || claim.account.latest_send_error !== null)) {
+          await noteAccountError(db, claim.account.id, accountError).catch(() => {});
+        }
+      })();
+      inFlight.add(task);
+      void task.finally(() => {
+        inFlight.delete(task);
+        wake?.();
+      });
+    }
+    return true;
+  };
+
+  const run = async () => {
+    while (running) {
+      let found = false;
+      try {
+        found = await claimAndSend();
+      } catch (error) {
+        log.error({ err: error }, 'email delivery: claim failed');
+        await sleep(1000);
+        continue;
+      }
+      if (!running) break;
+      if (inFlight.size >= maxInFlight) await Promise.race(inFlight);
+      else if (!found) await sleep(pollMs);
+    }
+  };
+
+  const listen = async () => {
+    const client = new pg.Client({ connectionString: deps.connectionString });
+    client.on('notification', () => wake?.());
+    client.on('error', (error) => {
+      log.warn({ err: error }, 'email delivery: LISTEN connection lost; polling until it is back');
+      listener = undefined;
+      if (running) setTimeout(() => void listen().catch(() => {}), 2000);
+    });
+    await client.connect();
+    await client.query(`LISTEN ${EMAIL_NOTIFY_CHANNEL}`);
+    listener = client;
+  };
+
+  return {
+    name: 'email-delivery',
+    async start() {
+      running = true;
+      await listen().catch((error) => log.warn({ err: error }, 'email delivery: LISTEN failed; polling'));
+      timers.push(
+        setInterval(() => {
+          void sql`UPDATE email_activities SET lease_expires_at = now() + make_interval(secs => ${config.email.leaseSeconds})
+                   WHERE status = 'sending' AND claimed_by = ${workerId}`
+            .execute(db)
+            .catch((error) => log.warn({ err: error }, 'email delivery: heartbeat failed'));
+        }, Math.max(250, (config.email.leaseSeconds * 1000) / 3)),
+        setInterval(() => {
+          void reapDeliveries(db)
+            .then((n) => n > 0 && log.warn({ count: n }, 'email delivery: interrupted sends marked unknown'))
+            .catch((error) => log.warn({ err: error }, 'email delivery: reaper failed'));
+        }, reapEveryMs),
+      );
+      for (const timer of timers) timer.unref();
+      void reapDeliveries(db).catch(() => {});
+      loop = run();
+    },
+    async stop() {
+      running = false;
+      wake?.();
+      await loop;
+      await Promise.allSettled([...inFlight]);
+      await flush();
+      for (const timer of timers) clearInterval(timer);
+      transports.closeAll();
+      await listener?.end().catch(() => {});
+    },
+  };
+}

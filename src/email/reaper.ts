@@ -1,0 +1,29 @@
+/**
+ * Housekeeping any delivery worker runs every few seconds: sends whose worker's lease lapsed become
+ * `unknown` (the message may or may not have reached the server; re-sending could duplicate it, so
+ * it is never retried automatically); outbox mail of a deleted sender account becomes `error`;
+ * ledger rows older than a day (outside every limit window) are pruned.
+ */
+import { sql, type Kysely } from 'kysely';
+import type { Database } from '../db/schema.ts';
+
+export const UNKNOWN_REASON =
+  'Delivery was interrupted (the sending worker stopped mid-send). The message may or may not have been delivered; it is not retried automatically.';
+
+/** Runs one pass; returns how many sends were marked unknown. */
+export async function reapDeliveries(db: Kysely<Database>): Promise<number> {
+  const marked = await sql`
+    UPDATE email_activities SET
+      status = 'unknown',
+      error_message = ${UNKNOWN_REASON},
+      send_attempts = send_attempts || jsonb_build_array(jsonb_build_object(
+        'attempt', jsonb_array_length(send_attempts) + 1, 'date', now(), 'status', 'unknown', 'worker', claimed_by)),
+      date_updated = now()
+    WHERE status = 'sending' AND lease_expires_at < now()`.execute(db);
+  await sql`
+    UPDATE email_activities e SET status = 'error', error_message = 'The sender account was deleted.', date_updated = now()
+    WHERE e.status = 'outbox'
+      AND NOT EXISTS (SELECT 1 FROM connected_accounts a WHERE a.id = e.email_account_id)`.execute(db);
+  await sql`DELETE FROM email_send_ledger WHERE sent_at < now() - interval '1 day 1 minute'`.execute(db);
+  return Number(marked.numAffectedRows ?? 0);
+}

@@ -1,0 +1,91 @@
+/**
+ * Writes send outcomes back, many messages per statement. Only rows this worker still holds are
+ * touched (`claimed_by`), including ones the reaper meanwhile marked `unknown`: the worker's
+ * definite answer (sent, refused, not sent) replaces that guess.
+ */
+import { sql, type Kysely } from 'kysely';
+import type { Database } from '../db/schema.ts';
+import { retryDelayMs, type SendOutcome } from './send-outcome.ts';
+
+export interface SendResult {
+  readonly id: string;
+  readonly accountId: string;
+  /** Tries made before this one. */
+  readonly previousAttempts: number;
+  readonly outcome: SendOutcome;
+  readonly at: Date;
+}
+
+/** Records `results` for `workerId`; min-delay accounts become ready `delay` after their send. */
+export async function recordResults(
+  db: Kysely<Database>,
+  workerId: string,
+  results: readonly SendResult[],
+  options: { retryBaseMs: number; maxAttempts: number },
+): Promise<void> {
+  if (results.length === 0) return;
+  const ids: string[] = [];
+  const statuses: string[] = [];
+  const attempts: string[] = [];
+  const errors: (string | null)[] = [];
+  const delays: (number | null)[] = [];
+  const sentAt: (string | null)[] = [];
+  const notSent: string[] = [];
+  for (const result of results) {
+    const attempt = result.previousAttempts + 1;
+    const { outcome } = result;
+    ids.push(result.id);
+    const entry: Record<string, unknown> = { attempt, date: result.at.toISOString(), worker: workerId };
+    if (outcome.kind === 'sent') {
+      statuses.push('sent');
+      errors.push(null);
+      delays.push(null);
+      sentAt.push(result.at.toISOString());
+      entry.status = 'sent';
+      entry.response = outcome.response;
+    } else {
+      const giveUp = outcome.kind === 'permanent' || attempt >= options.maxAttempts;
+      statuses.push(giveUp ? 'error' : 'outbox');
+      errors.push(giveUp ? (outcome.kind === 'permanent' ? outcome.reason : `Gave up after ${attempt} attempts: ${outcome.reason}`) : null);
+      delays.push(giveUp ? null : retryDelayMs(options.retryBaseMs, attempt));
+      sentAt.push(null);
+      entry.status = outcome.kind === 'permanent' ? 'rejected' : 'failed';
+      entry.error = outcome.reason;
+      entry.smtp_code = outcome.code;
+      notSent.push(result.id);
+    }
+    attempts.push(JSON.stringify(entry));
+  }
+  await db.transaction().execute(async (trx) => {
+    await sql`
+      UPDATE email_activities e SET
+        status = r.status,
+        send_attempts = e.send_attempts || jsonb_build_array(r.attempt),
+        error_message = r.error,
+        next_attempt_at = CASE WHEN r.delay_ms IS NULL THEN e.next_attempt_at ELSE now() + make_interval(secs => r.delay_ms / 1000.0) END,
+        date_sent = r.sent_at,
+        activity_at = COALESCE(r.sent_at, e.activity_at),
+        claimed_by = NULL,
+        lease_expires_at = NULL,
+        date_updated = now()
+      FROM unnest(${ids}::text[], ${statuses}::text[], ${attempts}::jsonb[], ${errors}::text[], ${delays}::int[], ${sentAt}::timestamptz[])
+        AS r(id, status, attempt, error, delay_ms, sent_at)
+      WHERE e.id = r.id AND e.claimed_by = ${workerId} AND e.status IN ('sending', 'unknown')`.execute(trx);
+    // A message that was definitely not accepted does not use up the account's quota.
+    if (notSent.length > 0) await sql`DELETE FROM email_send_ledger WHERE activity_id = ANY(${notSent}::text[])`.execute(trx);
+    const accounts = [...new Set(results.map((r) => r.accountId))];
+    await sql`
+      UPDATE connected_accounts SET send_ready_at = now() + make_interval(secs => min_delay_seconds)
+      WHERE id = ANY(${accounts}::text[]) AND min_delay_seconds > 0`.execute(trx);
+  });
+}
+
+/** Notes the latest send error on the account (shown as `latest_send_error`), or clears it. */
+export async function noteAccountError(db: Kysely<Database>, accountId: string, error: string | null): Promise<void> {
+  await db
+    .updateTable('connected_accounts')
+    .set({ latest_send_error: error })
+    .where('id', '=', accountId)
+    .where((eb) => (error === null ? eb('latest_send_error', 'is not', null) : eb('latest_send_error', 'is distinct from', error)))
+    .execute();
+}

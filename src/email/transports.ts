@@ -1,0 +1,85 @@
+/**
+ * Where a sender account's mail goes: its SMTP server through a pooled nodemailer transport (one
+ * pool per account and process, rebuilt when the account's settings change), or, for an account
+ * without SMTP, the local outbox: one `.eml` file per message under DATA_DIR/outbox, named by
+ * activity id and written atomically (temp file + rename), so a re-run overwrites rather than
+ * duplicates. Both implement `MailTransport`; test/email/transport-contract.test.ts runs one
+ * contract suite over both.
+ */
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import nodemailer, { type SendMailOptions, type Transporter } from 'nodemailer';
+import type { AccountRow } from '../connected-accounts/account.ts';
+
+export interface MailTransport {
+  /** Sends one message; resolves with the server's response line, rejects with nodemailer's error. */
+  send(mail: SendMailOptions & { activityId: string }): Promise<string>;
+  close(): void;
+}
+
+/** An SMTP pool over `options` (nodemailer's SMTP transport options). */
+export function smtpTransport(options: Record<string, unknown>): MailTransport {
+  const transporter: Transporter = nodemailer.createTransport({ pool: true, maxMessages: Infinity, ...options } as never);
+  return {
+    async send({ activityId: _activityId, ...mail }) {
+      const info = await transporter.sendMail(mail);
+      return String(info.response ?? 'ok');
+    },
+    close: () => transporter.close(),
+  };
+}
+
+/** Writes each message as `DIR/{activity id}.eml`. */
+export function localOutboxTransport(dir: string): MailTransport {
+  const composer = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'windows' });
+  let ready: Promise<unknown> | undefined;
+  return {
+    async send({ activityId, ...mail }) {
+      ready ??= fs.mkdir(dir, { recursive: true });
+      await ready;
+      const info = await composer.sendMail(mail);
+      const target = path.join(dir, `${activityId}.eml`);
+      const temp = `${target}.${process.pid}.tmp`;
+      await fs.writeFile(temp, info.message as Buffer);
+      await fs.rename(temp, target);
+      return `250 written to ${target}`;
+    },
+    close: () => composer.close(),
+  };
+}
+
+/** Caches one transport per account, replaced when the account's delivery settings change. */
+export class TransportCache {
+  private readonly entries = new Map<string, { key: string; transport: MailTransport }>();
+  constructor(
+    private readonly outboxDir: string,
+    private readonly connections: number,
+  ) {}
+
+  /** The transport for `account`. */
+  get(account: AccountRow): MailTransport {
+    const key = [account.smtp_host, account.smtp_port, account.smtp_use_ssl, account.smtp_username, account.smtp_password].join('\u0000');
+    const cached = this.entries.get(account.id);
+    if (cached?.key === key) return cached.transport;
+    cached?.transport.close();
+    const transport = account.smtp_host
+      ? smtpTransport({
+          host: account.smtp_host,
+          port: account.smtp_port ?? 587,
+          secure: account.smtp_use_ssl,
+          auth: account.smtp_username ? { user: account.smtp_username, pass: account.smtp_password ?? '' } : undefined,
+          maxConnections: this.connections,
+          connectionTimeout: 15_000,
+          greetingTimeout: 15_000,
+          socketTimeout: 60_000,
+        })
+      : localOutboxTransport(this.outboxDir);
+    this.entries.set(account.id, { key, transport });
+    return transport;
+  }
+
+  closeAll(): void {
+    for (const entry of this.entries.values()) entry.transport.close();
+    this.entries.clear();
+  }
+}

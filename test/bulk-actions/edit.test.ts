@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { sql } from 'kysely';
 import { before, describe, test } from 'node:test';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
 import { eventsOf, insertCustomField, insertLeads, startWorker, statuses, TARGET_QUERY, waitForStatus } from './fixtures.ts';
@@ -59,6 +60,17 @@ describe('bulk edit', () => {
     const events = await eventsOf(t.db, t.orgA.organization_id, created.id, 'lead', 'updated');
     assert.equal(events.size, 30);
     for (const id of target) assert.equal(events.get(id), 1, id);
+    const rows = await t.db.selectFrom('events').selectAll().where('object_id', '=', target[3]!).where('action', '=', 'updated').executeTakeFirstOrThrow();
+    assert.match(rows.id, /^ev_[0-9A-Za-z]{43}$/);
+    assert.equal(rows.organization_id, t.orgA.organization_id);
+    assert.equal(rows.lead_id, target[3]);
+    assert.equal(rows.user_id, t.orgA.user_id);
+    assert.deepEqual(rows.changed_fields, ['status_id']);
+    assert.deepEqual(rows.data, { status_id: qualified!.id });
+    assert.deepEqual(rows.previous_data, { status_id: potential!.id });
+    assert.deepEqual(rows.meta, { bulk_action_id: created.id });
+    const ids = await t.db.selectFrom('events').select('id').where(sql<boolean>`meta->>'bulk_action_id' = ${created.id}`).execute();
+    assert.equal(new Set(ids.map((r) => r.id)).size, ids.length);
 
     const actionEvents = await t.db
       .selectFrom('events')

@@ -19,17 +19,11 @@ export type FieldChange =
   | { readonly kind: 'clear'; readonly key: string }
   | { readonly kind: 'add' | 'remove'; readonly key: string; readonly values: readonly unknown[] };
 
-export interface ChangedRow {
-  readonly id: string;
-  readonly leadId: string;
-  readonly prev: unknown;
-  readonly next: unknown;
-}
-
 export interface EditBatchResult {
   /** Rows (leads, or contacts of the batch's leads) that exist, locked. */
   readonly seen: readonly { id: string; leadId: string }[];
-  readonly changed: readonly ChangedRow[];
+  /** The rows that changed (each got its `updated` event). */
+  readonly changed: readonly { id: string; leadId: string }[];
 }
 
 function currentList(key: string): RawBuilder<unknown> {
@@ -74,18 +68,38 @@ function setExpr(change: FieldChange): RawBuilder<unknown> {
     ELSE jsonb_set(t.custom, ARRAY[${change.key}::text], o.next) END`;
 }
 
-/** Applies `change` to the leads `leadIds` (or to every contact of them) in one UPDATE. */
+const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+/**
+ * A Close-style event id (`ev_` + 43 base62 characters) made in SQL, one per row: the subquery
+ * refers to the row (`n.k`) so that PostgreSQL evaluates it per row rather than once.
+ */
+const eventIdSql = sql`'ev_' || (SELECT string_agg(substr(${BASE62}::text, 1 + floor(random() * 62)::int, 1), '')
+  FROM generate_series(1, 43) WHERE n.k IS NOT NULL)`;
+
+export interface EditActor {
+  readonly organizationId: string;
+  readonly userId: string;
+  readonly bulkActionId: string;
+}
+
+/**
+ * Applies `change` to the leads `leadIds` (or to every contact of them) in ONE statement that also
+ * records each changed row's `lead.updated` / `contact.updated` event (`changed_fields`, `data`
+ * and `previous_data` holding the one field, `meta.bulk_action_id`). Writing the events in the
+ * same statement keeps the values out of JavaScript: measured, it halves the event cost of a batch.
+ */
 export async function applyEdit(
   trx: Trx,
   target: EditTarget,
-  organizationId: string,
   leadIds: readonly string[],
   change: FieldChange,
-  userId: string,
+  actor: EditActor,
 ): Promise<EditBatchResult> {
+  const { organizationId } = actor;
   const table = sql.table(target);
   const leadCol = target === 'leads' ? sql.ref('t.id') : sql.ref('t.lead_id');
-  const result = await sql<{ id: string; lead_id: string; changed: boolean; prev: unknown; next: unknown }>`
+  const fieldName = change.kind === 'status' ? 'status_id' : `custom.${change.key}`;
+  const result = await sql<{ id: string; lead_id: string; changed: boolean }>`
     WITH o AS (
       SELECT t.id, ${leadCol} AS lead_id, ${prevExpr(change)} AS prev, ${nextExpr(change)} AS next
       FROM ${table} AS t
@@ -93,17 +107,26 @@ export async function applyEdit(
       ORDER BY t.id
       FOR UPDATE
     ), u AS (
-      UPDATE ${table} AS t SET ${setExpr(change)}, date_updated = now(), updated_by = ${userId}
+      UPDATE ${table} AS t SET ${setExpr(change)}, date_updated = now(), updated_by = ${actor.userId}
       FROM o
       WHERE t.organization_id = ${organizationId} AND t.id = o.id AND o.next IS DISTINCT FROM o.prev
-      RETURNING t.id
+      RETURNING t.id, o.lead_id, o.prev, o.next
+    ), n AS (
+      SELECT u.*, row_number() OVER (ORDER BY u.id) AS k FROM u
+    ), e AS (
+      INSERT INTO events (id, organization_id, object_type, object_id, lead_id, action, user_id,
+                          changed_fields, data, previous_data, meta, date_created, date_updated)
+      SELECT ${eventIdSql},
+             ${organizationId}, ${target === 'leads' ? 'lead' : 'contact'}, n.id, n.lead_id, 'updated', ${actor.userId},
+             jsonb_build_array(${fieldName}::text), jsonb_build_object(${fieldName}::text, n.next),
+             jsonb_build_object(${fieldName}::text, n.prev), jsonb_build_object('bulk_action_id', ${actor.bulkActionId}::text),
+             now(), now()
+      FROM n
     )
-    SELECT o.id, o.lead_id, (u.id IS NOT NULL) AS changed, o.prev, o.next FROM o LEFT JOIN u ON u.id = o.id
+    SELECT o.id, o.lead_id, (u.id IS NOT NULL) AS changed FROM o LEFT JOIN u ON u.id = o.id
   `.execute(trx);
   return {
     seen: result.rows.map((row) => ({ id: row.id, leadId: row.lead_id })),
-    changed: result.rows
-      .filter((row) => row.changed)
-      .map((row) => ({ id: row.id, leadId: row.lead_id, prev: row.prev, next: row.next })),
+    changed: result.rows.filter((row) => row.changed).map((row) => ({ id: row.id, leadId: row.lead_id })),
   };
 }

@@ -6,7 +6,6 @@
  */
 import { Type } from 'typebox';
 import { fieldError } from '../../errors.ts';
-import { recordEvents } from '../../events/record-event.ts';
 import { findCustomField, loadCustomFields, normalizeCustomValue, type CustomFieldDef } from '../../custom-fields/values.ts';
 import type { RequestContext } from '../../http/context.ts';
 import { BulkActionFatalError, type BulkActionKind, type BulkActionRecord, type ItemOutcome, type Trx } from '../kind.ts';
@@ -134,23 +133,11 @@ async function processBatch(trx: Trx, action: BulkActionRecord<EditParams>, item
   const leadIds = items.map((item) => item.leadId);
   const change = changeOf(params);
   const onContacts = fieldObject(params.type) === 'contact';
-  const result = await applyEdit(trx, onContacts ? 'contacts' : 'leads', organizationId, leadIds, change, action.createdBy);
-  const fieldName = change.kind === 'status' ? 'status_id' : `custom.${change.key}`;
-  await recordEvents(
-    trx,
-    result.changed.map((row) => ({
-      organizationId,
-      objectType: onContacts ? 'contact' : 'lead',
-      objectId: row.id,
-      leadId: row.leadId,
-      action: 'updated',
-      userId: action.createdBy,
-      changedFields: [fieldName],
-      data: { [fieldName]: row.next },
-      previousData: { [fieldName]: row.prev ?? null },
-      meta: { bulk_action_id: action.id },
-    })),
-  );
+  const result = await applyEdit(trx, onContacts ? 'contacts' : 'leads', leadIds, change, {
+    organizationId,
+    userId: action.createdBy,
+    bulkActionId: action.id,
+  });
   if (!onContacts) {
     const changed = new Set(result.changed.map((row) => row.id));
     return result.seen.map(({ id }) =>

@@ -32,19 +32,18 @@ export function nextStepOf(steps: readonly StepRow[], ran: ReadonlySet<string>):
   return steps.find((step) => step.position > lastPosition && !ran.has(step.id)) ?? null;
 }
 
-/**
- * Plans the next step of each subscription (all of `organizationId`) in three queries, whatever
- * their number: `null` for a subscription with no step left.
- */
-export async function planNextSteps(
-  db: Db,
-  organizationId: string,
-  subscriptions: readonly SubscriptionTiming[],
-  now: Date,
-): Promise<Map<string, PlannedStep | null>> {
-  const out = new Map<string, PlannedStep | null>();
-  if (subscriptions.length === 0) return out;
+/** What planning needs, loaded once for a set of subscriptions of one organization. */
+export interface PlanData {
+  readonly sequences: ReadonlyMap<string, { readonly status: string; readonly timezone: string; readonly schedule: unknown }>;
+  readonly steps: ReadonlyMap<string, readonly StepRow[]>;
+  /** Step ids each subscription has run; callers add to it as they run steps. */
+  readonly ran: Map<string, Set<string>>;
+}
+
+/** Loads sequences, steps and step logs for `subscriptions` (all of `organizationId`): three queries. */
+export async function loadPlanData(db: Db, organizationId: string, subscriptions: readonly SubscriptionTiming[]): Promise<PlanData> {
   const sequenceIds = [...new Set(subscriptions.map((s) => s.sequence_id))];
+  if (subscriptions.length === 0) return { sequences: new Map(), steps: new Map(), ran: new Map() };
   const [sequences, steps, log] = await Promise.all([
     db
       .selectFrom('sequences')
@@ -67,34 +66,45 @@ export async function planNextSteps(
       .where('subscription_id', 'in', subscriptions.map((s) => s.id))
       .execute(),
   ]);
-  const sequenceById = new Map(sequences.map((s) => [s.id, s]));
   const stepsBySequence = new Map<string, StepRow[]>();
   for (const step of steps) {
     const list = stepsBySequence.get(step.sequence_id) ?? [];
     list.push(step);
     stepsBySequence.set(step.sequence_id, list);
   }
-  const ranBySubscription = new Map<string, Set<string>>();
+  const ran = new Map<string, Set<string>>();
   for (const row of log) {
-    const set = ranBySubscription.get(row.subscription_id) ?? new Set<string>();
+    const set = ran.get(row.subscription_id) ?? new Set<string>();
     set.add(row.step_id);
-    ranBySubscription.set(row.subscription_id, set);
+    ran.set(row.subscription_id, set);
   }
-  for (const subscription of subscriptions) {
-    const sequence = sequenceById.get(subscription.sequence_id);
-    const step = sequence
-      ? nextStepOf(stepsBySequence.get(subscription.sequence_id) ?? [], ranBySubscription.get(subscription.id) ?? new Set())
-      : null;
-    if (!sequence || !step) {
-      out.set(subscription.id, null);
-      continue;
-    }
-    const base = (subscription.date_last_step ?? subscription.start_date).getTime();
-    const due = new Date(Math.max(now.getTime(), base + step.delay * 1000));
-    const at = sequence.status === 'active' ? nextSendTime(due, sequence.schedule as Schedule | null, sequence.timezone) : null;
-    out.set(subscription.id, { step, at });
-  }
-  return out;
+  return { sequences: new Map(sequences.map((s) => [s.id, s])), steps: stepsBySequence, ran };
+}
+
+/** The next step of `subscription` and its time from loaded data, or null when none is left. Pure. */
+export function planFrom(data: PlanData, subscription: SubscriptionTiming, now: Date): PlannedStep | null {
+  const sequence = data.sequences.get(subscription.sequence_id);
+  if (!sequence) return null;
+  const step = nextStepOf(data.steps.get(subscription.sequence_id) ?? [], data.ran.get(subscription.id) ?? new Set());
+  if (!step) return null;
+  const base = (subscription.date_last_step ?? subscription.start_date).getTime();
+  const due = new Date(Math.max(now.getTime(), base + step.delay * 1000));
+  const at = sequence.status === 'active' ? nextSendTime(due, sequence.schedule as Schedule | null, sequence.timezone) : null;
+  return { step, at };
+}
+
+/**
+ * Plans the next step of each subscription (all of `organizationId`) in three queries, whatever
+ * their number: `null` for a subscription with no step left.
+ */
+export async function planNextSteps(
+  db: Db,
+  organizationId: string,
+  subscriptions: readonly SubscriptionTiming[],
+  now: Date,
+): Promise<Map<string, PlannedStep | null>> {
+  const data = await loadPlanData(db, organizationId, subscriptions);
+  return new Map(subscriptions.map((s) => [s.id, planFrom(data, s, now)]));
 }
 
 /**

@@ -8,9 +8,10 @@
  * to expire and nothing to reap. Any number of workers in any number of processes can run side by
  * side; they never wait on each other's rows.
  *
- * One subscription per transaction keeps a failing step from holding back others (each step is a
- * handful of statements, a few milliseconds). When idle the loop polls every `POLL_MS`: steps are
- * due at times set well in advance, so a second's latency is invisible next to delays of hours.
+ * A transaction claims up to 50 due subscriptions and runs them set-based (scheduler-step.ts); if the
+ * batch fails, its subscriptions are retried one per transaction, so one bad subscription stops
+ * alone. When idle the loop polls every `POLL_MS`: steps are due at times set well in advance, so a
+ * second's latency is invisible next to delays of hours.
  */
 import { sql } from 'kysely';
 import type { Config } from '../config.ts';
@@ -18,7 +19,7 @@ import type { Db } from '../db/database.ts';
 import type { Clock } from '../time.ts';
 import { signingSecret } from '../unsubscribe-links/secret.ts';
 import type { BackgroundWorker, WorkerDeps } from '../worker/registry.ts';
-import { runDueStep, type StepResult } from './scheduler-step.ts';
+import { runDueSteps, type StepContext, type StepResult } from './scheduler-step.ts';
 import type { SubscriptionRow } from './subscription-repository.ts';
 
 export const POLL_MS = 1000;
@@ -32,52 +33,71 @@ export interface SchedulerDeps {
 export interface SchedulerOptions {
   /** Most subscriptions handled in this call (default 500). */
   readonly limit?: number;
-  /** Test seam: runs inside each step's transaction just before it commits. */
-  readonly beforeCommit?: (subscriptionId: string, result: StepResult) => Promise<void>;
+  /** Subscriptions claimed per transaction (default 50). */
+  readonly batchSize?: number;
+  /** Test seam: runs inside each batch's transaction just before it commits. */
+  readonly beforeCommit?: (results: ReadonlyMap<string, StepResult>) => Promise<void>;
 }
 
-async function claimDue(trx: Db, now: Date): Promise<SubscriptionRow | undefined> {
+async function claimDue(trx: Db, now: Date, max: number, onlyId?: string): Promise<SubscriptionRow[]> {
   const result = await sql<SubscriptionRow>`
     SELECT s.* FROM sequence_subscriptions s
       JOIN sequences q ON q.organization_id = s.organization_id AND q.id = s.sequence_id
      WHERE s.status = 'active' AND s.date_deleted IS NULL AND s.next_step_at <= ${now}
-       AND q.status = 'active'
+       AND q.status = 'active' ${onlyId === undefined ? sql`` : sql`AND s.id = ${onlyId}`}
      ORDER BY s.next_step_at
-     LIMIT 1
+     LIMIT ${max}
        FOR UPDATE OF s SKIP LOCKED`.execute(trx);
-  return result.rows[0];
+  return result.rows;
 }
 
 /**
- * Runs every step due at `deps.clock.now()` (up to `limit`), each in its own transaction; returns
- * how many subscriptions it handled. Tests drive sequences with a ManualClock through this.
+ * Runs every step due at `deps.clock.now()` (up to `limit`), a batch per transaction; returns how
+ * many subscriptions it handled. Tests drive sequences with a ManualClock through this.
  */
 export async function runSchedulerOnce(deps: SchedulerDeps, options: SchedulerOptions = {}): Promise<number> {
   const limit = options.limit ?? 500;
+  const batchSize = options.batchSize ?? 50;
   const secret = await signingSecret(deps.db, deps.config);
   let handled = 0;
   while (handled < limit) {
     const now = deps.clock.now();
-    let claimedId: string | undefined;
+    const ctx = { now, publicUrl: deps.config.publicUrl, secret };
+    let claimedIds: string[] = [];
     try {
-      const claimed = await deps.db.transaction().execute(async (trx) => {
-        const sub = await claimDue(trx, now);
-        if (!sub) return false;
-        claimedId = sub.id;
-        const result = await runDueStep(trx, sub, { now, publicUrl: deps.config.publicUrl, secret });
-        await options.beforeCommit?.(sub.id, result);
-        return true;
+      const n = await deps.db.transaction().execute(async (trx) => {
+        const subs = await claimDue(trx, now, Math.min(batchSize, limit - handled));
+        claimedIds = subs.map((s) => s.id);
+        if (subs.length === 0) return 0;
+        const results = await runDueSteps(trx, subs, ctx);
+        await options.beforeCommit?.(results);
+        return subs.length;
       });
-      if (!claimed) break;
+      if (n === 0) break;
+      handled += n;
     } catch (error) {
-      if (claimedId === undefined) throw error;
-      // A step that throws (a template failing at render time, say) would be claimed first again on
-      // every pass and hold up all others: stop that subscription, with the reason on its row.
-      await markFailed(deps.db, claimedId, now, error);
+      if (claimedIds.length === 0) throw error;
+      // One bad subscription (a template failing at render time, say) must not hold back the rest
+      // of its batch, nor be claimed first again on every pass: retry the batch one by one.
+      for (const id of claimedIds) await runOne(deps, id, ctx, options);
+      handled += claimedIds.length;
     }
-    handled++;
   }
   return handled;
+}
+
+/** Runs one subscription's due step alone; a failure stops that subscription with the reason. */
+async function runOne(deps: SchedulerDeps, id: string, ctx: StepContext, options: SchedulerOptions): Promise<void> {
+  try {
+    await deps.db.transaction().execute(async (trx) => {
+      const subs = await claimDue(trx, ctx.now, 1, id);
+      if (subs.length === 0) return;
+      const results = await runDueSteps(trx, subs, ctx);
+      await options.beforeCommit?.(results);
+    });
+  } catch (error) {
+    await markFailed(deps.db, id, ctx.now, error);
+  }
 }
 
 async function markFailed(db: Db, subscriptionId: string, now: Date, error: unknown): Promise<void> {

@@ -39,7 +39,7 @@ describe('scheduler processes: killed with SIGKILL while steps are due, and two 
 
   function startChild(): ChildProcess {
     return spawn(process.execPath, ['--import', 'tsx', 'test/sequences/scheduler-child.ts'], {
-      env: { ...process.env, SEQ_CHILD_DATABASE_URL: h.t.connectionString, SEQ_CHILD_STEP_MS: '25' },
+      env: { ...process.env, SEQ_CHILD_DATABASE_URL: h.t.connectionString, SEQ_CHILD_STEP_MS: '250', SEQ_CHILD_BATCH: '4' },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
   }
@@ -58,7 +58,7 @@ describe('scheduler processes: killed with SIGKILL while steps are due, and two 
         nextAnnouncement?.();
       });
       await waitFor(async () => (await stepsRun()) >= threshold, 60000, `${threshold} steps`);
-      // Kill just after the child announces a step: it is then inside that step's transaction.
+      // Kill just after the child announces a batch: it is then inside that batch's transaction (250 ms).
       await new Promise<void>((resolve) => (nextAnnouncement = resolve));
       child.kill('SIGKILL');
       await once(child, 'close');

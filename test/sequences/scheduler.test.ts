@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
+import { runSchedulerOnce } from '../../src/sequences/scheduler.ts';
 import { createAccount, createLead, createTemplate } from './fixtures.ts';
 import { createSequenceHarness, type SequenceHarness } from './harness.ts';
 
@@ -183,6 +184,33 @@ describe('the sequence scheduler (ManualClock, real SMTP)', () => {
     const after = await h.t.call('GET', `/api/v1/sequence_subscription/${res.body.id}/`);
     assert.deepEqual([after.body.status, after.body.status_reason], ['error', 'account-invalid']);
     assert.equal((await activitiesOf(res.body.id)).length, 0);
+  });
+
+  test('a subscription whose step throws stops alone in error; the rest of its batch is sent once', async () => {
+    const seq = await sequence({ name: 'Faulty', steps: [{ step_type: 'email', delay: 0, email_template_id: tmpl1 }] });
+    const lead = await createLead(h.t, h.t.orgA, 'Faulty', ['Jo', 'Kim', 'Lou'].map((name) => ({ name, emails: [`${name.toLowerCase()}@f.example`] })));
+    const subs = [];
+    for (const contact of lead.contacts) subs.push(await subscribe(seq.id, contact));
+    const bad = subs[1].id;
+    let attempts = 0;
+    const handled = await runSchedulerOnce(
+      { db: h.t.db, config: h.t.config, clock: h.clock },
+      {
+        beforeCommit: async (results) => {
+          attempts++;
+          if (results.has(bad)) throw new Error('boom while sending');
+        },
+      },
+    );
+    assert.equal(handled, 3);
+    assert.ok(attempts >= 2, 'the batch was retried one by one');
+    const failed = await h.t.db.selectFrom('sequence_subscriptions').select(['status', 'status_reason', 'error_message']).where('id', '=', bad).executeTakeFirstOrThrow();
+    assert.deepEqual(failed, { status: 'error', status_reason: 'internal-error', error_message: 'boom while sending' });
+    assert.equal((await activitiesOf(bad)).length, 0);
+    for (const ok of [subs[0].id, subs[2].id]) {
+      assert.equal((await activitiesOf(ok)).length, 1);
+      assert.equal((await h.t.call('GET', `/api/v1/sequence_subscription/${ok}/`)).body.status, 'finished');
+    }
   });
 
   test('an unsubscribed contact’s email steps are skipped and the subscription still finishes', async () => {

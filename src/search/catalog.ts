@@ -16,7 +16,9 @@ function savedSearchIds(raw: unknown, out: Set<string>, depth = 0): void {
     return;
   }
   const o = raw as Record<string, unknown>;
-  if (o.type === 'saved_search' && typeof o.saved_search_id === 'string') out.add(o.saved_search_id);
+  const id = o.saved_search_id;
+  // Only plausible ids reach the database (a NUL would be a database error); the parser reports the rest.
+  if (o.type === 'saved_search' && typeof id === 'string' && id.length <= 200 && !id.includes('\u0000')) out.add(id);
   for (const key of ['queries', 'related_query']) savedSearchIds(o[key], out, depth + 1);
 }
 

@@ -52,11 +52,13 @@ function compileTextQuery(q: TextQuery, objectType: ResultObjectType, alias: str
     const p = b.param(q.value);
     return `(${alias}.id IN (${textMatchIds(objectType, (c) => `lower(${c}) = lower(${p})`, ctx)}))`;
   }
-  const parts = wordPatterns(q.mode, q.value).map((pattern) => {
+  // One id set per word, intersected before touching the result table: two common words can each
+  // match thousands of objects while both match a few, and only those few are then looked up.
+  const sets = wordPatterns(q.mode, q.value).map((pattern) => {
     const p = b.param(pattern);
-    return `${alias}.id IN (${textMatchIds(objectType, (c) => `${c} ~* ${p}`, ctx)})`;
+    return `(${textMatchIds(objectType, (c) => `${c} ~* ${p}`, ctx)})`;
   });
-  return `(${parts.join(' AND ')})`;
+  return `(${alias}.id IN (${sets.join(' INTERSECT ')}))`;
 }
 
 /** Compiles `q`, evaluated on `objectType` rows aliased `alias`, to a boolean SQL expression. */

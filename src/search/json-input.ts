@@ -14,7 +14,10 @@ export const LIMITS = {
   stringLength: 1000,
 } as const;
 
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
 export function describe(value: unknown): string {
+  if (value === undefined) return 'nothing';
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'a list';
   return typeof value === 'object' ? 'an object' : `${typeof value} ${JSON.stringify(value).slice(0, 40)}`;
@@ -42,6 +45,8 @@ export function asString(value: unknown, path: string, { allowEmpty = true } = {
   if (value.length > LIMITS.stringLength) throw fieldError(path, `At most ${LIMITS.stringLength} characters are allowed here.`);
   // PostgreSQL text cannot hold NUL; refusing it here keeps it from becoming a database error.
   if (value.includes('\u0000')) throw fieldError(path, 'Must not contain NUL characters.');
+  // A lone surrogate cannot be encoded; inside a jsonb parameter PostgreSQL would reject it.
+  if (LONE_SURROGATE.test(value)) throw fieldError(path, 'Must be valid Unicode text (it has an unpaired surrogate).');
   return value;
 }
 

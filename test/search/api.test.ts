@@ -16,7 +16,8 @@ describe('POST /data/search/', () => {
   const leadIds: string[] = [];
 
   before(async () => {
-    t = await createTestApp();
+    // Rate limits off: the paging tests send requests back to back.
+    t = await createTestApp({ env: { RATE_LIMIT_PER_KEY: '0' } });
     const org = t.orgA.organization_id;
     statuses = await statusIds(t.db, org);
     cfNum = await insertCustomField(t.db, org, 'lead', 'number');
@@ -158,6 +159,8 @@ describe('POST /data/search/', () => {
       [{ query: { type: 'and', queries: [allLeads, { type: 'field_condition', field: lfSort('name', 'asc').field, condition: { type: 'text', mode: 'fuzzy', value: 'x' } }] } }, 'query.queries[1].condition.mode', /full_words/],
       [{}, 'query', /required/],
       [{ query: { type: 'nope' } }, 'query.type', /"and"/],
+      [{ query: {} }, 'query.type', /got nothing/],
+      [{ query: { type: 'text' } }, 'query.value', /Expected a string, got nothing/],
       [{ query: { type: 'field_condition', field: lfSort('name', 'asc').field, condition: { type: 'number_range', gt: 1 } } }, 'query.condition.type', /"text", "term", "exists"/],
       [{ query: { type: 'field_condition', field: { type: 'custom_field', custom_field_id: 'cf_missing' }, condition: { type: 'exists' } } }, 'query.field.custom_field_id', /Unknown custom field/],
       [{ query: { type: 'field_condition', field: { type: 'regular_field', object_type: 'contact', field_name: 'title' }, condition: { type: 'exists' } } }, 'query.field.object_type', /has_related/],

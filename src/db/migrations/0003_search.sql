@@ -1,8 +1,7 @@
 -- Advanced Filtering: Smart Views, and the indexes behind the compiled queries (src/search/compile.ts).
--- Every index leads with organization_id (btree_gin lets GIN indexes carry it), so a search never
--- touches another organization's entries.
+-- B-tree indexes lead with organization_id, so a search never walks another organization's
+-- entries; the GIN indexes below explain why they do not.
 CREATE EXTENSION IF NOT EXISTS pg_trgm;
-CREATE EXTENSION IF NOT EXISTS btree_gin;
 
 CREATE TABLE saved_searches (
   id text PRIMARY KEY,
@@ -21,18 +20,24 @@ CREATE TABLE saved_searches (
 );
 CREATE INDEX saved_searches_org_idx ON saved_searches (organization_id, type, date_created, id);
 
--- Text conditions compile to `col ~* '\mword\M'`; trigram GIN indexes serve those regexes.
-CREATE INDEX leads_org_name_trgm_idx ON leads USING gin (organization_id, name gin_trgm_ops);
-CREATE INDEX leads_org_description_trgm_idx ON leads USING gin (organization_id, description gin_trgm_ops);
-CREATE INDEX leads_org_url_trgm_idx ON leads USING gin (organization_id, url gin_trgm_ops);
-CREATE INDEX contacts_org_name_trgm_idx ON contacts USING gin (organization_id, name gin_trgm_ops);
-CREATE INDEX contacts_org_title_trgm_idx ON contacts USING gin (organization_id, title gin_trgm_ops);
-CREATE INDEX contact_emails_org_email_trgm_idx ON contact_emails USING gin (organization_id, email gin_trgm_ops);
-CREATE INDEX contact_phones_org_phone_trgm_idx ON contact_phones USING gin (organization_id, phone gin_trgm_ops);
+-- Text conditions compile to `col ~* '\mword\M'`; trigram GIN indexes serve those regexes. These are
+-- the one exception to "lead with organization_id": in a GIN index the organization's key has a
+-- posting list of every row of the organization, which each scan must read and intersect. Measured on
+-- 40,000 leads of one organization, `name ~* '\ma1b2c3\M'` cost 5.3 ms through (organization_id,
+-- name) and 0.1 ms through (name) alone, with organization_id checked on the few rows found.
+CREATE INDEX leads_name_trgm_idx ON leads USING gin (name gin_trgm_ops);
+CREATE INDEX leads_description_trgm_idx ON leads USING gin (description gin_trgm_ops);
+CREATE INDEX leads_url_trgm_idx ON leads USING gin (url gin_trgm_ops);
+CREATE INDEX contacts_name_trgm_idx ON contacts USING gin (name gin_trgm_ops);
+CREATE INDEX contacts_title_trgm_idx ON contacts USING gin (title gin_trgm_ops);
+CREATE INDEX contact_emails_email_trgm_idx ON contact_emails USING gin (email gin_trgm_ops);
+CREATE INDEX contact_phones_phone_trgm_idx ON contact_phones USING gin (phone gin_trgm_ops);
 
--- term/reference conditions on custom fields compile to `custom @> '{"cf_…": …}'`.
-CREATE INDEX leads_org_custom_idx ON leads USING gin (organization_id, custom jsonb_path_ops);
-CREATE INDEX contacts_org_custom_idx ON contacts USING gin (organization_id, custom jsonb_path_ops);
+-- term/reference conditions on custom fields compile to `custom @> '{"cf_…": …}'`. Custom field ids
+-- belong to one organization, so the hashed keys are already organization-specific (same reason as
+-- above for leaving organization_id out).
+CREATE INDEX leads_custom_idx ON leads USING gin (custom jsonb_path_ops);
+CREATE INDEX contacts_custom_idx ON contacts USING gin (custom jsonb_path_ops);
 
 -- Sorting and paging by date_updated (date_created is served by 0001's indexes).
 CREATE INDEX leads_org_updated_idx ON leads (organization_id, date_updated, id);

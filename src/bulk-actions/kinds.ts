@@ -5,6 +5,7 @@
 import type { AnyBulkActionKind, BulkKindName } from './kind.ts';
 import { deleteKind } from './kinds/delete.ts';
 import { editKind } from './kinds/edit.ts';
+import { emailKind } from './kinds/email.ts';
 import { sequenceSubscriptionKind } from './kinds/sequence-subscription.ts';
 
 export const bulkActionKinds: readonly AnyBulkActionKind[] = [
@@ -12,6 +13,7 @@ export const bulkActionKinds: readonly AnyBulkActionKind[] = [
   editKind,
   deleteKind,
   sequenceSubscriptionKind,
+  emailKind,
 ];
 
 /** The kind named `name`, or undefined. */

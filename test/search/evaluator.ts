@@ -3,7 +3,7 @@
  * (text-match.ts, moments.ts, compile-condition.ts, compile.ts), written independently of the SQL
  * compiler: the property test checks that both select the same objects.
  */
-import type { Condition, Field, Query } from '../../src/search/ast.ts';
+import type { Condition, Field, Query, SortKey } from '../../src/search/ast.ts';
 import { describeField } from '../../src/search/fields.ts';
 import { firstLocalDayFrom, momentInstant, type MomentClock } from '../../src/search/moments.ts';
 
@@ -227,4 +227,37 @@ function matchesInner(q: Query, objectType: string, obj: Obj, ctx: EvalContext):
 export function evaluate(q: Query, resultType: 'lead' | 'contact', ctx: EvalContext): string[] {
   const objects = resultType === 'lead' ? ctx.world.leads : ctx.world.leads.flatMap((l) => l.contacts);
   return objects.filter((o) => matches(q, resultType, o as unknown as Obj, ctx)).map((o) => o.id).sort();
+}
+
+/**
+ * The ids of `evaluate` in result order: each key ascending with NULLs last or descending with NULLs
+ * first, then id in the direction of the last key (default: date_created descending). Text compares
+ * by code point, as the C.UTF-8 collation does.
+ */
+export function evaluateSorted(q: Query, resultType: 'lead' | 'contact', sort: readonly SortKey[], ctx: EvalContext): string[] {
+  const keys: readonly SortKey[] = sort.length > 0 ? sort : [{ direction: 'desc', field: { type: 'regular_field', object_type: resultType, field_name: 'date_created' } }];
+  const objects = (resultType === 'lead' ? ctx.world.leads : ctx.world.leads.flatMap((l) => l.contacts)) as unknown as Obj[];
+  const chosen = objects.filter((o) => matches(q, resultType, o, ctx));
+  const valueOf = (o: Obj, key: SortKey): number | string | null => {
+    const v = fieldValue(resultType, o, key.field, ctx);
+    if (v === null || v === undefined) return null;
+    return v instanceof Date ? v.getTime() : (v as number | string);
+  };
+  const cmp = (a: number | string, b: number | string) => (a < b ? -1 : a > b ? 1 : 0);
+  const idSign = keys.at(-1)!.direction === 'asc' ? 1 : -1;
+  return chosen
+    .sort((a, b) => {
+      for (const key of keys) {
+        const [x, y] = [valueOf(a, key), valueOf(b, key)];
+        const sign = key.direction === 'asc' ? 1 : -1;
+        if (x === null && y === null) continue;
+        // NULL sorts as the largest value: last ascending, first descending.
+        if (x === null) return sign;
+        if (y === null) return -sign;
+        const c = cmp(x, y);
+        if (c !== 0) return sign * c;
+      }
+      return idSign * cmp(String(a.id), String(b.id));
+    })
+    .map((o) => String(o.id));
 }

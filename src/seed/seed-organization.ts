@@ -4,8 +4,10 @@
  * Rows are generated and sent in chunks (2,000 leads, ~5 MB of COPY text), so memory stays flat
  * whatever the count, and the next chunk is generated while PostgreSQL ingests the current one. The
  * whole load is one transaction: an interrupted run leaves nothing behind, so rerunning the same
- * command cannot trip over half a load's ids. ANALYZE runs at the end because a million fresh rows
- * otherwise leave the planner with the statistics of an empty table.
+ * command cannot trip over half a load's ids. VACUUM (ANALYZE) runs at the end: a million fresh rows
+ * otherwise leave the planner with the statistics of an empty table, and the visibility map unset,
+ * so that index-only scans visit the heap anyway (measured: 2,900 heap fetches for one page of the
+ * contact-title search at a million leads) until autovacuum comes round.
  */
 import type { Kysely } from 'kysely';
 import { Writable } from 'node:stream';
@@ -143,7 +145,7 @@ export async function seedOrganization(
   } finally {
     client.release();
   }
-  if (total > 0) await database.pool.query(`ANALYZE ${SEED_TABLES.join(', ')}`);
+  if (total > 0) await database.pool.query(`VACUUM (ANALYZE) ${SEED_TABLES.join(', ')}`);
   return {
     organization_id: ctx.organizationId,
     seed,

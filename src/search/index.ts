@@ -7,7 +7,7 @@ import type { Database } from '../db/schema.ts';
 import { fieldError } from '../errors.ts';
 import { decodeCursor, encodeCursor, fingerprint } from './cursor.ts';
 import { outputItems } from './output-fields.ts';
-import { parseSearchRequest } from './search-request.ts';
+import { parseResultsLimit, parseSearchRequest } from './search-request.ts';
 import { prepareSelection, type SelectionPaths } from './selection.ts';
 import { countStatement, ordinalStatement, pageStatement, selectionSorts, type StatementScope } from './statements.ts';
 
@@ -47,7 +47,9 @@ export async function compileLeadSelection(
   if (selection.resultType !== 'lead') {
     throw fieldError(paths.query, `This query selects ${selection.resultType}s; bulk actions act on leads.`);
   }
-  return ordinalStatement(selection, statementScope(scope), input.resultsLimit ?? null);
+  // Checked here too: a negative or fractional LIMIT would be a database error, not a 400.
+  const resultsLimit = parseResultsLimit(input.resultsLimit, 'results_limit');
+  return ordinalStatement(selection, statementScope(scope), resultsLimit);
 }
 
 /** Runs a /data/search/ request body. */

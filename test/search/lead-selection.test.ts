@@ -62,5 +62,7 @@ describe('compileLeadSelection (the bulk-action engine’s entry point)', () => 
     assert.deepEqual(Object.keys(await fail({ query: { type: 'text', mode: 'x', value: 'a' } })), ['s_query.mode']);
     assert.deepEqual(Object.keys(await fail({ query: { type: 'match_all' }, sort: [{ field: { type: 'regular_field', object_type: 'lead', field_name: 'status_id' } }] })), ['sort[0].field']);
     assert.deepEqual(Object.keys(await fail({ query: { type: 'object_type', object_type: 'contact' } })), ['s_query']);
+    assert.deepEqual(Object.keys(await fail({ query: { type: 'match_all' }, resultsLimit: -1 })), ['results_limit']);
+    assert.deepEqual(Object.keys(await fail({ query: { type: 'match_all' }, resultsLimit: 1.5 })), ['results_limit']);
   });
 });

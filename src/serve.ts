@@ -6,7 +6,7 @@ import pino, { type Logger } from 'pino';
 import { loadConfig, type Config } from './config.ts';
 import { openDatabase } from './db/database.ts';
 import { buildServer } from './http/server.ts';
-import { createOrganization, isEmptyDatabase } from './orgs/create-organization.ts';
+import { createBootstrapOrganization, isEmptyDatabase } from './orgs/create-organization.ts';
 import { systemClock } from './time.ts';
 import type { BackgroundWorker } from './worker/registry.ts';
 import { workerFactories } from './worker/workers.ts';
@@ -14,12 +14,13 @@ import { workerFactories } from './worker/workers.ts';
 export type Role = 'all' | 'api' | 'worker';
 
 async function bootstrap(config: Config, db: Parameters<typeof isEmptyDatabase>[0], log: Logger): Promise<void> {
-  if (!(await isEmptyDatabase(db))) return;
-  const created = await createOrganization(db, {
+  // One organization even when several processes start at once on an empty database.
+  const created = await createBootstrapOrganization(db, {
     name: 'My Organization',
     userEmail: 'admin@example.com',
     apiKey: config.bootstrapApiKey,
   });
+  if (!created) return;
   const base = `http://${config.host}:${config.port}`;
   log.info({ organization_id: created.organization_id, user_id: created.user_id }, 'created the bootstrap organization');
   // Printed plainly (not as a log line) because a person copies it; shown this once only.

@@ -1,13 +1,18 @@
 /**
  * `sluice serve` on an empty database, as a real child process: the bootstrap organization with
  * its key and a ready curl line (SLUICE_API_KEY honoured), nothing created on the next start,
+ * several processes starting at once on a bare database (migrations once, one organization),
  * structured JSON logs whose request lines carry the X-Request-Id, and a clean exit on SIGINT.
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
+import fs from 'node:fs';
 import { before, describe, test } from 'node:test';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+import pg from 'pg';
+import { connect } from '../../src/db/database.ts';
+import { randomBase62 } from '../../src/ids.ts';
+import { createTestDatabase, onTestFileEnd, type TestDatabase } from '../helpers/db.ts';
 
 interface Server {
   readonly child: ChildProcess;
@@ -88,6 +93,41 @@ describe('sluice serve on an empty database', () => {
       assert.equal((await fetch(`http://127.0.0.1:${second.port}/api/v1/me/`, { headers: auth(key) })).status, 200);
     } finally {
       assert.equal(await stop(second), 0);
+    }
+  });
+
+  test('three processes starting at once on a bare database migrate it once and create one organization', async () => {
+    // A database with no tables at all (not cloned from the migrated template).
+    const admin = process.env.SLUICE_TEST_ADMIN_URL!;
+    const name = `sluice_bare_${randomBase62(10).toLowerCase()}`;
+    const client = new pg.Client({ connectionString: admin });
+    await client.connect();
+    await client.query(`CREATE DATABASE ${name}`);
+    await client.end();
+    const url = new URL(admin);
+    url.pathname = `/${name}`;
+    const bare = connect(url.toString(), 2);
+    onTestFileEnd(async () => {
+      await bare.end();
+      const drop = new pg.Client({ connectionString: admin });
+      await drop.connect();
+      await drop.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await drop.end();
+    });
+    const database = { ...bare, connectionString: url.toString(), name } as TestDatabase;
+    const servers = await Promise.all([0, 1, 2].map(() => startServer(database)));
+    try {
+      const printed = servers.filter((s) => /API key \(shown only now\)/.test(s.output()));
+      assert.equal(printed.length, 1, servers.map((s) => s.output()).join('\n----\n'));
+      const orgs = await bare.db.selectFrom('organizations').select('id').execute();
+      assert.equal(orgs.length, 1);
+      const files = fs.readdirSync('src/db/migrations').filter((f) => f.endsWith('.sql'));
+      const applied = await bare.pool.query('SELECT count(*)::int AS n FROM schema_migrations');
+      assert.equal(applied.rows[0].n, files.length);
+      const key = /curl -u (\S+):/.exec(printed[0]!.output())![1]!;
+      for (const s of servers) assert.equal((await fetch(`http://127.0.0.1:${s.port}/api/v1/me/`, { headers: auth(key) })).status, 200);
+    } finally {
+      for (const code of await Promise.all(servers.map(stop))) assert.equal(code, 0);
     }
   });
 

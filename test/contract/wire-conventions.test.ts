@@ -153,15 +153,17 @@ describe('every endpoint in the OpenAPI document follows Close’s wire conventi
     assert.deepEqual(failures, []);
   });
 
-  test('POST and PUT with a malformed JSON body are a 400 {"error": "The request contains invalid JSON."}', async () => {
+  test('POST and PUT with a malformed JSON body are a 400 {"error": "The request contains invalid JSON."}, with and without the slash', async () => {
     const failures: string[] = [];
     for (const [path, ops] of Object.entries(paths)) {
       if (!path.startsWith('/api/v1/')) continue;
       for (const method of ['post', 'put'] as const) {
         if (!ops[method] || skipReason(method, path, 'invalid-json')) continue;
-        const res = await t.call(method.toUpperCase(), fillParams(path), { rawBody: '[1,2' });
-        if (res.status !== 400 || JSON.stringify(res.body) !== '{"error":"The request contains invalid JSON."}') {
-          failures.push(`${method.toUpperCase()} ${path}: ${res.status} ${res.text.slice(0, 160)}`);
+        for (const url of [fillParams(path), fillParams(path).replace(/\/$/, '')]) {
+          const res = await t.call(method.toUpperCase(), url, { rawBody: '[1,2' });
+          if (res.status !== 400 || JSON.stringify(res.body) !== '{"error":"The request contains invalid JSON."}') {
+            failures.push(`${method.toUpperCase()} ${url}: ${res.status} ${res.text.slice(0, 160)}`);
+          }
         }
       }
     }

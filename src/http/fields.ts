@@ -3,10 +3,12 @@
  * every `custom.cf_…` key; `custom.cf_…` picks one.
  */
 
-/** Parses `_fields` into a list of names, or undefined when absent or empty. */
+/** Parses `_fields` into a list of names, or undefined when absent, empty or `_all`. */
 export function parseFieldsParam(raw: unknown): string[] | undefined {
   if (typeof raw !== 'string') return undefined;
   const names = raw.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  // Close's `_all` asks for every field (smart fields included), i.e. no restriction here.
+  if (names.includes('_all')) return undefined;
   return names.length > 0 ? names : undefined;
 }
 

@@ -124,6 +124,21 @@ describe('every endpoint in the OpenAPI document follows Close’s wire conventi
     assert.deepEqual(failures, []);
   });
 
+  test('_fields=_all restricts nothing (Close: every field, smart fields included)', async () => {
+    const failures: string[] = [];
+    for (const [path, ops] of Object.entries(paths)) {
+      if (!path.startsWith('/api/v1/') || !ops.get || path.includes('{') || skipReason('get', path, 'list')) continue;
+      const plain = await t.call('GET', path);
+      const all = await t.call('GET', `${path}?_fields=_all`);
+      if (all.status !== plain.status || JSON.stringify(all.body) !== JSON.stringify(plain.body)) {
+        failures.push(`GET ${path}?_fields=_all: ${all.status} ${all.text.slice(0, 120)}`);
+      }
+    }
+    const me = await t.call('GET', '/api/v1/me/?_fields=_all');
+    assert.ok(me.body.id && me.body.organizations, me.text);
+    assert.deepEqual(failures, []);
+  });
+
   test('GET and DELETE of an unknown id are a 404 {"error": string}, with and without the slash (and a bodiless Content-Type)', async () => {
     const failures: string[] = [];
     for (const [path, ops] of Object.entries(paths)) {

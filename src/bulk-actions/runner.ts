@@ -34,6 +34,20 @@ export interface RunnerDeps {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Tries of one batch after a transient failure (backoff 200 ms, 400 ms, … 3.2 s). */
+const MAX_BATCH_RETRIES = 4;
+
+/**
+ * Failures that say nothing about the action: deadlock, serialization failure, lock timeout,
+ * connection lost, server shutting down (SQLSTATE 40001, 40P01, 55P03, class 08, 57P0x), and
+ * socket errors below pg.
+ */
+export function isTransient(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string') return false;
+  return ['40001', '40P01', '55P03', '57P01', '57P02', '57P03'].includes(code) || code.startsWith('08') || ['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT'].includes(code);
+}
+
 function reasonOf(error: unknown): string {
   if (error instanceof BulkActionFatalError) return error.message;
   if (error instanceof SluiceError) {
@@ -93,12 +107,30 @@ export async function runAction(deps: RunnerDeps, claimed: BulkActionRow): Promi
     if (!kind) throw new BulkActionFatalError(`Unknown bulk action kind ${claimed.kind}.`);
     let row = claimed;
     if (row.status === 'loading') row = await loadItems(db, row, kind, workerId, config, clock);
+    let retries = 0;
     while (!deps.stopping() && !lost) {
-      const result = await runBatch(db, row.organization_id, row.id, kind, workerId, config, clock);
+      let result;
+      try {
+        result = await runBatch(db, row.organization_id, row.id, kind, workerId, config, clock);
+        retries = 0;
+      } catch (error) {
+        // A rolled-back batch changed nothing, so a deadlock with a concurrent write (or a
+        // dropped connection) is retried rather than failing the whole action.
+        if (!isTransient(error) || retries >= MAX_BATCH_RETRIES) throw error;
+        retries += 1;
+        deps.log.warn({ err: error, bulk_action_id: row.id, retries }, 'batch rolled back; retrying');
+        await sleep(100 * 2 ** retries);
+        continue;
+      }
       if (result !== 'more') break;
       if (config.bulk.batchDelayMs > 0) await sleep(config.bulk.batchDelayMs);
     }
   } catch (error) {
+    if (isTransient(error)) {
+      // Leave the action as it is: the lease lapses and a worker (this one or another) goes on.
+      deps.log.warn({ err: error, bulk_action_id: claimed.id }, 'bulk action interrupted');
+      return;
+    }
     if (!(error instanceof LeaseLostError)) await fail(deps, claimed, error);
   } finally {
     clearInterval(heartbeat);

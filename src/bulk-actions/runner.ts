@@ -6,8 +6,11 @@
  * BULK_LEASE_SECONDS, another worker's claim takes the action over, starting from the first
  * pending item, since every committed batch recorded its outcomes.
  *
- * An action that cannot go on as a whole (BulkActionFatalError, a selection that no longer
- * compiles, an unexpected error) moves to `error` with the reason written onto the row.
+ * A batch rolled back by something that says nothing about the action (a deadlock with a
+ * concurrent write, a dropped connection) is retried up to MAX_BATCH_RETRIES times with backoff;
+ * if the failure persists the runner lets go and the next claim continues. An action that cannot
+ * go on as a whole (BulkActionFatalError, a selection that no longer compiles, any other error)
+ * moves to `error` with the reason written onto the row.
  */
 import type { Logger } from 'pino';
 import type { Config } from '../config.ts';

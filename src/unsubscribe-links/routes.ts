@@ -4,7 +4,6 @@
  * because mail scanners and link previews fetch every URL in a message. The same POST answers
  * RFC 8058 one-click requests (`List-Unsubscribe=One-Click` sent by the mailbox provider).
  */
-import { Type } from 'typebox';
 import type { Db } from '../db/database.ts';
 import { recordEvent } from '../events/record-event.ts';
 import type { AppDeps } from '../http/context.ts';
@@ -64,10 +63,11 @@ export async function registerUnsubscribeLinkRoutes(app: App, deps: AppDeps): Pr
     return org ? target : undefined;
   };
   const notFoundPage = page('Link not valid', '<p>This unsubscribe link is not valid. Use the link from the email you received.</p>');
-  const options = { config: { public: true }, schema: { hide: true, params: Type.Object({ token: Type.String() }) } };
+  // A wildcard, not `:token`: tokens are longer than the router's 100-character parameter limit.
+  const options = { config: { public: true }, schema: { hide: true } };
 
-  app.get('/unsubscribe/:token', options, async (request, reply) => {
-    const target = await resolve(deps.db, deps.config, (request.params as { token: string }).token);
+  app.get('/unsubscribe/*', options, async (request, reply) => {
+    const target = await resolve(deps.db, deps.config, (request.params as { '*': string })['*']);
     reply.type('text/html; charset=utf-8').header('cache-control', 'no-store');
     if (!target) return reply.status(404).send(notFoundPage);
     return page(
@@ -77,8 +77,8 @@ export async function registerUnsubscribeLinkRoutes(app: App, deps: AppDeps): Pr
     );
   });
 
-  app.post('/unsubscribe/:token', options, async (request, reply) => {
-    const target = await resolve(deps.db, deps.config, (request.params as { token: string }).token);
+  app.post('/unsubscribe/*', options, async (request, reply) => {
+    const target = await resolve(deps.db, deps.config, (request.params as { '*': string })['*']);
     reply.type('text/html; charset=utf-8').header('cache-control', 'no-store');
     if (!target) return reply.status(404).send(notFoundPage);
     await unsubscribeAddress(deps.db, target, deps.clock.now());

@@ -21,6 +21,8 @@ export class SmtpSink {
   readonly rejectPermanently = new Set<string>();
   /** Recipients (lower-case) refused with 451. */
   readonly rejectTemporarily = new Set<string>();
+  /** Milliseconds to hold each message before accepting it (to have sends in flight). */
+  dataDelayMs = 0;
   port = 0;
   private server: SMTPServer | undefined;
 
@@ -41,6 +43,7 @@ export class SmtpSink {
         const chunks: Buffer[] = [];
         stream.on('data', (chunk: Buffer) => chunks.push(chunk));
         stream.on('end', () => {
+          const at = Date.now();
           const raw = Buffer.concat(chunks).toString('utf8');
           simpleParser(raw)
             .then((parsed) => {
@@ -48,10 +51,11 @@ export class SmtpSink {
                 envelopeTo: session.envelope.rcptTo.map((r) => r.address),
                 parsed,
                 raw,
-                at: Date.now(),
+                at,
                 messageId: parsed.messageId ?? '',
               });
-              callback();
+              if (this.dataDelayMs > 0) setTimeout(() => callback(), this.dataDelayMs);
+              else callback();
             })
             .catch(callback);
         });

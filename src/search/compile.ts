@@ -8,6 +8,7 @@ import { assertNever, type Query, type ResultObjectType, type TextQuery } from '
 import { compileCondition, type CompileContext } from './compile-condition.ts';
 import { objectTypeDef } from './fields.ts';
 import { relationBetween, shortcutBetween } from './related.ts';
+import { compileLeadWordsText, leadWordsApply } from './lead-words.ts';
 import { wordPatterns } from './text-match.ts';
 
 export type { CompileContext } from './compile-condition.ts';
@@ -48,6 +49,7 @@ function textMatchIds(objectType: ResultObjectType, test: (column: string) => st
  */
 function compileTextQuery(q: TextQuery, objectType: ResultObjectType, alias: string, ctx: CompileContext): string {
   const { b } = ctx;
+  if (objectType === 'lead' && leadWordsApply(q.mode, q.value)) return compileLeadWordsText(q.mode, q.value, alias, ctx);
   if (q.mode === 'exact_value') {
     const p = b.param(q.value);
     return `(${alias}.id IN (${textMatchIds(objectType, (c) => `lower(${c}) = lower(${p})`, ctx)}))`;

@@ -120,15 +120,17 @@ export async function searchShapes(pool: pg.Pool, organizationId: string): Promi
     shape(
       'top-level text',
       lead({ type: 'text', mode: 'full_words', value: 'harbor logistics' }),
-      ['harbor', 'logistics']
+      // By hand against 0008's word sets: the leads holding both words, each word then checked as a
+      // whole word in one of the lead's or its contacts' fields (the set is keyed, not the text).
+      `l.id IN (SELECT w.lead_id FROM lead_words w WHERE w.organization_id = $1 AND w.words @> ARRAY['harbor', 'logistics'])
+      AND ${['harbor', 'logistics']
         .map(
-          (word) => `l.id IN (
-            SELECT x.id FROM leads x WHERE x.organization_id = $1 AND (x.name ~* '\\m${word}\\M' OR x.description ~* '\\m${word}\\M' OR x.url ~* '\\m${word}\\M')
-            UNION SELECT c.lead_id FROM contacts c WHERE c.organization_id = $1 AND (c.name ~* '\\m${word}\\M' OR c.title ~* '\\m${word}\\M')
-            UNION SELECT e.lead_id FROM contact_emails e WHERE e.organization_id = $1 AND e.email ~* '\\m${word}\\M'
-            UNION SELECT p.lead_id FROM contact_phones p WHERE p.organization_id = $1 AND p.phone ~* '\\m${word}\\M')`,
+          (word) => `(l.name ~* '\\m${word}\\M' OR l.description ~* '\\m${word}\\M' OR l.url ~* '\\m${word}\\M'
+            OR EXISTS (SELECT 1 FROM contacts c LEFT JOIN contact_emails e ON e.contact_id = c.id LEFT JOIN contact_phones p ON p.contact_id = c.id
+              WHERE c.organization_id = $1 AND c.lead_id = l.id
+              AND (c.name ~* '\\m${word}\\M' OR c.title ~* '\\m${word}\\M' OR e.email ~* '\\m${word}\\M' OR p.phone ~* '\\m${word}\\M')))`,
         )
-        .join(' AND '),
+        .join(' AND ')}`,
       [],
     ),
   ];

@@ -81,6 +81,11 @@ export interface BulkActionKind<P extends BulkParams = BulkParams> {
    * (e.g. `template_id` for email: `?template_id=tmpl_…` keeps actions whose params.template_id matches).
    */
   readonly listFilterParams?: readonly string[];
+  /**
+   * Largest batch this kind can take (default: no limit beyond BULK_BATCH_SIZE), e.g. when its
+   * per-batch statements carry parameters per lead and PostgreSQL allows 65,535 per statement.
+   */
+  readonly maxBatchSize?: number;
 
   /**
    * Checks the kind's fields of a create body against the organization (ids exist, values fit

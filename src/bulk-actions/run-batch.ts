@@ -62,7 +62,7 @@ export async function runBatch(
       .where('action_id', '=', actionId)
       .where('status', '=', 'pending')
       .orderBy('position')
-      .limit(config.bulk.batchSize)
+      .limit(Math.min(config.bulk.batchSize, kind.maxBatchSize ?? Number.POSITIVE_INFINITY))
       .execute();
     if (items.length === 0) {
       await transition(trx, organizationId, actionId, 'done', { by: 'runner', clock, config, userId: row.created_by, workerId });

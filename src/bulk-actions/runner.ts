@@ -42,13 +42,17 @@ const MAX_BATCH_RETRIES = 4;
 
 /**
  * Failures that say nothing about the action: deadlock, serialization failure, lock timeout,
- * connection lost, server shutting down (SQLSTATE 40001, 40P01, 55P03, class 08, 57P0x), and
- * socket errors below pg.
+ * connection lost, server shutting down (SQLSTATE 40001, 40P01, 55P03, 08000/08001/08003/08004/
+ * 08006, 57P01-57P03), and socket errors below pg. Not 08P01 (protocol violation): a statement
+ * the server refuses to bind fails the same way every time.
  */
 export function isTransient(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   if (typeof code !== 'string') return false;
-  return ['40001', '40P01', '55P03', '57P01', '57P02', '57P03'].includes(code) || code.startsWith('08') || ['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT'].includes(code);
+  return [
+    '40001', '40P01', '55P03', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08004', '08006',
+    'ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT',
+  ].includes(code);
 }
 
 function reasonOf(error: unknown): string {

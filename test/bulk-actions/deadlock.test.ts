@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import pg from 'pg';
+import { isTransient } from '../../src/bulk-actions/runner.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
 import { eventsOf, insertLeads, startWorker, statuses, TARGET_QUERY, waitFor, waitForStatus } from './fixtures.ts';
 
@@ -41,5 +42,11 @@ describe('a batch that loses a deadlock', () => {
     const events = await eventsOf(t.db, t.orgA.organization_id, res.body.id, 'lead', 'updated');
     assert.equal(events.size, 20);
     assert.ok([...events.values()].every((n) => n === 1));
+  });
+
+  test('only failures that say nothing about the action count as transient', () => {
+    for (const code of ['40P01', '40001', '08006', '57P01', 'ECONNRESET']) assert.equal(isTransient({ code }), true, code);
+    for (const code of ['08P01', '23505', '42703', undefined]) assert.equal(isTransient({ code }), false, String(code));
+    assert.equal(isTransient(new Error('plain')), false);
   });
 });

@@ -27,7 +27,8 @@ function leadTextMatches(alias: string, pattern: string, ctx: CompileContext): s
   const email = `EXISTS (SELECT 1 FROM contact_emails ${e} WHERE ${e}.organization_id = ${b.org} AND ${e}.contact_id = ${c}.id AND ${e}.email ~* ${pattern})`;
   const phone = `EXISTS (SELECT 1 FROM contact_phones ${f} WHERE ${f}.organization_id = ${b.org} AND ${f}.contact_id = ${c}.id AND ${f}.phone ~* ${pattern})`;
   const contact = `EXISTS (SELECT 1 FROM contacts ${c} WHERE ${c}.organization_id = ${b.org} AND ${c}.lead_id = ${alias}.id AND (${c}.name ~* ${pattern} OR ${c}.title ~* ${pattern} OR ${email} OR ${phone}))`;
-  return `(${alias}.name ~* ${pattern} OR ${alias}.description ~* ${pattern} OR ${alias}.url ~* ${pattern} OR ${contact})`;
+  // COALESCE: a NULL field must read as false, or NOT around the query would drop the lead.
+  return `(COALESCE(${alias}.name ~* ${pattern} OR ${alias}.description ~* ${pattern} OR ${alias}.url ~* ${pattern}, FALSE) OR ${contact})`;
 }
 
 /** `text` (`full_words` or `phrase`, with words) on the lead `alias`: word-set prefilter AND regex recheck. */

@@ -45,10 +45,10 @@ export function createEmailDeliveryWorker(deps: WorkerDeps, options: DeliveryWor
   const { db, config, log } = deps;
   const workerId = `dw_${process.pid}_${randomBytes(6).toString('hex')}`;
   const maxInFlight = options.maxInFlight ?? config.email.smtpConnections * 40;
-  const claimSize = options.claimBatchSize ?? 50;
+  const claimSize = options.claimBatchSize ?? 100;
   const pollMs = options.pollMs ?? 1000;
   const reapEveryMs = options.reapEveryMs ?? 5000;
-  const flushMs = options.flushMs ?? 20;
+  const flushMs = options.flushMs ?? 50;
   const transports = new TransportCache(path.join(config.dataDir, 'outbox'), config.email.smtpConnections);
 
   let running = false;
@@ -105,7 +105,8 @@ export function createEmailDeliveryWorker(deps: WorkerDeps, options: DeliveryWor
 
   const claimAndSend = async (): Promise<boolean> => {
     const room = Math.min(claimSize, maxInFlight - inFlight.size);
-    if (room <= 0) return false;
+    // Claiming costs a transaction whatever its size: wait for room for a useful batch.
+    if (room < Math.ceil(Math.min(claimSize, maxInFlight) / 2)) return false;
     const claim = await claimBatch(db, workerId, room, config.email.leaseSeconds);
     if (!claim) return false;
     if (claim.messages.length === 0) return true;
@@ -147,7 +148,7 @@ export function createEmailDeliveryWorker(deps: WorkerDeps, options: DeliveryWor
         continue;
       }
       if (!running) break;
-      if (inFlight.size >= maxInFlight) await Promise.race(inFlight);
+      if (maxInFlight - inFlight.size < Math.ceil(Math.min(claimSize, maxInFlight) / 2)) await Promise.race(inFlight);
       else if (!found) await sleep(pollMs);
     }
   };

@@ -61,6 +61,8 @@ describe('bulk email', () => {
     const done = await t.call('GET', `/api/v1/bulk_action/email/${res.body.id}/`);
     const activities = await t.db.selectFrom('email_activities').selectAll().where('bulk_email_action_id', '=', res.body.id).execute();
     await waitFor(() => activities.every((a) => sink.countOf(a.message_id) === 1), 15000, 'delivery');
+    const ids = activities.map((a) => a.id);
+    await waitFor(async () => ids.length === 0 || (await t.db.selectFrom('email_activities').select('status').where('id', 'in', ids).execute()).every((r) => r.status === 'sent'), 5000, 'sent recorded');
     const mails = sink.received.filter((m) => activities.some((a) => a.message_id === m.messageId));
     const items = await t.call('GET', `/api/v1/bulk_action/email/${res.body.id}/items/`);
     return { created: res.body, done: done.body, activities, mails, items: items.body.data as any[] };

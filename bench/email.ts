@@ -1,0 +1,232 @@
+/**
+ * `npm run bench:email`: 100,000 messages (BENCH_EMAILS) rendered from a template for their own
+ * lead and contact, enqueued in batches of 1,000 (one transaction each, as a bulk email does) and
+ * delivered by the delivery worker to an SMTP sink in another process; against nodemailer sending
+ * the same messages, pre-rendered, over an identical pooled transport (EMAIL_SMTP_CONNECTIONS
+ * connections, the same number of messages in flight) to the same sink in the same run. Reports
+ * messages per second for both, their ratio (target ≥ 0.7) and the bench process's peak RSS, and
+ * writes the section of BENCHMARKS.md (BENCH_WRITE=0 to skip).
+ *
+ * The sink is this file run with `--sink`: smtp-server that reads and counts messages (no parsing)
+ * and prints its count. Data lives in the `sluice_bench_email` database (bench/lib/bench-database.ts).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pino from 'pino';
+import { SMTPServer } from 'smtp-server';
+import { loadConfig } from '../src/config.ts';
+import { composeMessage } from '../src/email/compose.ts';
+import { createEmailDeliveryWorker } from '../src/email/delivery-worker.ts';
+import { enqueueEmails, type EnqueueEmailInput } from '../src/email/enqueue.ts';
+import { loadLeadData } from '../src/email/recipient-data.ts';
+import { createTemplateRenderer } from '../src/email/render.ts';
+import { smtpTransport } from '../src/email/transports.ts';
+import { newId } from '../src/ids.ts';
+import { createOrganization } from '../src/orgs/create-organization.ts';
+import { systemClock } from '../src/time.ts';
+import { signingSecret } from '../src/unsubscribe-links/secret.ts';
+import { openBenchDatabase } from './lib/bench-database.ts';
+import { writeBenchmarkSection } from './lib/benchmarks-md.ts';
+import { markdownTable } from './lib/table.ts';
+
+const N = Number(process.env.BENCH_EMAILS ?? 100_000);
+const BATCH = 1000;
+const RATIO_TARGET = 0.7;
+const log = (message: string) => process.stderr.write(`${message}\n`);
+
+// ---------- the sink (child process) ----------
+
+function runSink(): void {
+  // The parent going away ends the sink.
+  process.stdout.on('error', () => process.exit(0));
+  let count = 0;
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS'],
+    logger: false,
+    closeTimeout: 100,
+    onData(stream, _session, callback) {
+      stream.on('data', () => {});
+      stream.on('end', () => {
+        count += 1;
+        callback();
+      });
+    },
+  });
+  server.listen(0, '127.0.0.1', () => {
+    const address = server.server.address() as { port: number };
+    process.stdout.write(`port ${address.port}\n`);
+  });
+  setInterval(() => process.stdout.write(`count ${count}\n`), 50);
+}
+
+interface Sink {
+  readonly port: number;
+  count(): number;
+  stop(): void;
+}
+
+async function startSink(): Promise<Sink> {
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--sink'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let count = 0;
+  let buffer = '';
+  const port = await new Promise<number>((resolve) => {
+    child.stdout!.on('data', (chunk: Buffer) => {
+      buffer += chunk.toString();
+      const lines = buffer.split('\n');
+      buffer = lines.pop()!;
+      for (const line of lines) {
+        if (line.startsWith('port ')) resolve(Number(line.slice(5)));
+        if (line.startsWith('count ')) count = Number(line.slice(6));
+      }
+    });
+  });
+  return { port, count: () => count, stop: () => child.kill('SIGKILL') };
+}
+
+async function waitForCount(sink: Sink, target: number): Promise<void> {
+  while (sink.count() < target) await new Promise((r) => setTimeout(r, 20));
+}
+
+const peakMiB = () => Math.round(process.resourceUsage().maxRSS / 1024);
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const database = await openBenchDatabase('sluice_bench_email');
+  const { db } = database;
+  const sink = await startSink();
+  log(`sink on port ${sink.port}`);
+
+  // ---------- data: one organization with N leads, one contact and one email each ----------
+  let org = await db.selectFrom('organizations').select(['id']).where('name', '=', 'Email bench').executeTakeFirst();
+  if (!org) {
+    const created = await createOrganization(db, { name: 'Email bench', userEmail: 'bench@seller.example' });
+    org = { id: created.organization_id };
+  }
+  const orgId = org.id;
+  const user = await db.selectFrom('users').select('id').where('organization_id', '=', orgId).executeTakeFirstOrThrow();
+  const status = await db.selectFrom('lead_statuses').select('id').where('organization_id', '=', orgId).orderBy('position').executeTakeFirstOrThrow();
+  const have = Number((await db.selectFrom('leads').select((eb) => eb.fn.countAll<number>().as('n')).where('organization_id', '=', orgId).executeTakeFirstOrThrow()).n);
+  if (have < N) {
+    log(`seeding ${N - have} leads`);
+    for (let i = have; i < N; i += BATCH) {
+      const leads = [];
+      const contacts = [];
+      const emails = [];
+      for (let j = i; j < Math.min(N, i + BATCH); j++) {
+        const leadId = newId('lead');
+        const contactId = newId('cont');
+        leads.push({ id: leadId, organization_id: orgId, name: `Company ${j}`, status_id: status.id, custom: '{}' });
+        contacts.push({ id: contactId, organization_id: orgId, lead_id: leadId, name: `Person${j} Surname${j}`, custom: '{}' });
+        emails.push({ organization_id: orgId, contact_id: contactId, lead_id: leadId, position: 0, email: `person${j}@company${j}.example`, type: 'office' });
+      }
+      await db.insertInto('leads').values(leads).execute();
+      await db.insertInto('contacts').values(contacts).execute();
+      await db.insertInto('contact_emails').values(emails).execute();
+    }
+  }
+  await db.deleteFrom('email_activities').where('organization_id', '=', orgId).execute();
+  await db.deleteFrom('email_send_ledger').where('organization_id', '=', orgId).execute();
+  await db.deleteFrom('connected_accounts').where('organization_id', '=', orgId).execute();
+  const accountId = newId('emailacct');
+  await db
+    .insertInto('connected_accounts')
+    .values({ id: accountId, organization_id: orgId, user_id: user.id, email: 'bench@seller.example', smtp_host: '127.0.0.1', smtp_port: sink.port })
+    .execute();
+  const templateId = newId('tmpl');
+  await db
+    .insertInto('email_templates')
+    .values({
+      id: templateId,
+      organization_id: orgId,
+      name: 'Bench',
+      subject: 'Hello {{ contact.first_name }} at {{ lead.display_name }}',
+      body:
+        '<p>Hi {{ contact.first_name | default: "there" }},</p><p>We help companies like {{ lead.display_name }} ship faster. ' +
+        'Would you have 15 minutes next week?</p><p>Best,<br>{{ user.first_name }} {{ user.last_name }}<br>{{ organization.name }}</p>' +
+        '<p><a href="{{ unsubscribe_url }}">Unsubscribe</a></p>',
+    })
+    .execute();
+  const leadIds = (await db.selectFrom('leads').select('id').where('organization_id', '=', orgId).orderBy('date_created').orderBy('id').limit(N).execute()).map((r) => r.id);
+  const secret = await signingSecret(db, config);
+  const sender = { userId: user.id, name: 'Bench Sender', email: 'bench@seller.example' };
+
+  // ---------- Sluice: render + enqueue in batch transactions, delivered by the worker ----------
+  const worker = createEmailDeliveryWorker({ db, pool: database.pool, config, clock: systemClock, log: pino({ level: 'warn' }), connectionString: database.connectionString });
+  await worker.start();
+  const sinkStart = sink.count();
+  const t0 = performance.now();
+  let enqueueMs = 0;
+  for (let i = 0; i < leadIds.length; i += BATCH) {
+    const chunk = leadIds.slice(i, i + BATCH);
+    await db.transaction().execute(async (trx) => {
+      const renderer = await createTemplateRenderer(trx, { organizationId: orgId, templateId, publicUrl: config.publicUrl, secret });
+      const leads = await loadLeadData(trx, orgId, chunk);
+      const inputs: EnqueueEmailInput[] = [];
+      for (const id of chunk) {
+        const lead = leads.get(id)!;
+        const contact = lead.contacts[0]!;
+        const rendered = await renderer.render(lead, contact, contact.emails[0]!, sender);
+        inputs.push({ organizationId: orgId, userId: user.id, leadId: id, contactId: contact.id, emailAccountId: accountId, senderName: sender.name, senderEmail: sender.email, to: [contact.emails[0]!], subject: rendered.subject, bodyHtml: rendered.body, templateId });
+      }
+      await enqueueEmails(trx, inputs);
+    });
+    enqueueMs = performance.now() - t0;
+  }
+  await waitForCount(sink, sinkStart + leadIds.length);
+  const sluiceMs = performance.now() - t0;
+  await worker.stop();
+  const sluicePeak = peakMiB();
+  const sent = Number((await db.selectFrom('email_activities').select((eb) => eb.fn.countAll<number>().as('n')).where('organization_id', '=', orgId).where('status', '=', 'sent').executeTakeFirstOrThrow()).n);
+  log(`sluice: ${leadIds.length} in ${(sluiceMs / 1000).toFixed(1)} s (enqueue done at ${(enqueueMs / 1000).toFixed(1)} s), ${sent} sent, peak ${sluicePeak} MiB`);
+
+  // ---------- baseline: the same messages, pre-rendered, straight through nodemailer ----------
+  const rows = await db.selectFrom('email_activities').selectAll().where('organization_id', '=', orgId).execute();
+  const messages = rows.map((row) => composeMessage(row, config.publicUrl, secret));
+  const transport = smtpTransport({ host: '127.0.0.1', port: sink.port, maxConnections: config.email.smtpConnections });
+  const inFlightLimit = config.email.smtpConnections * 40;
+  const baseStart = sink.count();
+  const b0 = performance.now();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: inFlightLimit }, async () => {
+      while (next < messages.length) await transport.send(messages[next++]!);
+    }),
+  );
+  await waitForCount(sink, baseStart + messages.length);
+  const baseMs = performance.now() - b0;
+  transport.close();
+  log(`nodemailer: ${messages.length} in ${(baseMs / 1000).toFixed(1)} s`);
+  sink.stop();
+  await db.deleteFrom('email_activities').where('organization_id', '=', orgId).execute();
+  await database.close();
+
+  const sluiceRate = leadIds.length / (sluiceMs / 1000);
+  const baseRate = messages.length / (baseMs / 1000);
+  const ratio = sluiceRate / baseRate;
+  const cpu = os.cpus();
+  const table = markdownTable(
+    ['path', 'messages', 'seconds', 'msgs/s'],
+    [
+      ['Sluice: render + enqueue (1,000 per transaction) + delivery worker', String(leadIds.length), (sluiceMs / 1000).toFixed(1), sluiceRate.toFixed(0)],
+      ['nodemailer alone, pre-rendered, same pool settings', String(messages.length), (baseMs / 1000).toFixed(1), baseRate.toFixed(0)],
+    ],
+  );
+  const section = `## Bulk email delivery (\`npm run bench:email\`)
+
+Command: \`npm run bench:email\` (BENCH_EMAILS=${N}). Run ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on ${cpu.length} × ${cpu[0]?.model.trim() ?? 'CPU'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}; the machine was shared with other work.
+
+Each message is rendered from a Liquid template for its own lead and contact (with a signed unsubscribe link), enqueued as an email activity (1,000 per transaction) and delivered by one delivery worker (EMAIL_SMTP_CONNECTIONS=${config.email.smtpConnections} pooled connections, ${config.email.smtpConnections * 40} messages in flight, outcomes written back in batches) to an SMTP sink (smtp-server) in another process. The baseline sends the same ${messages.length} messages, already rendered, through a nodemailer pool with the same settings and the same number in flight, to the same sink. Times run from the first enqueue to the sink's last acceptance.
+
+${table}
+
+Ratio Sluice / nodemailer: **${ratio.toFixed(2)}** (target ≥ ${RATIO_TARGET}: ${ratio >= RATIO_TARGET ? 'met' : 'NOT met'}). Rendering and enqueueing alone finished after ${(enqueueMs / 1000).toFixed(1)} s. Peak RSS of the bench process (worker, renderer and enqueue) after the Sluice run: ${sluicePeak} MiB.
+`;
+  process.stdout.write(`${section}\n`);
+  if (process.env.BENCH_WRITE !== '0') writeBenchmarkSection(path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'BENCHMARKS.md'), 'email', section);
+}
+
+if (process.argv.includes('--sink')) runSink();
+else await main();

@@ -45,7 +45,7 @@ function textMatchIds(objectType: ResultObjectType, test: (column: string) => st
 /**
  * `text` over an object's text: with full_words/beginning_of_words each word must occur somewhere in
  * the object's text (words may be in different fields); a phrase or an exact value must be within
- * one field.
+ * one field. On leads, full_words and phrase go through the per-lead word sets (lead-words.ts).
  */
 function compileTextQuery(q: TextQuery, objectType: ResultObjectType, alias: string, ctx: CompileContext): string {
   const { b } = ctx;

@@ -50,6 +50,8 @@ export async function migrate(pool: pg.Pool, warn: (message: string) => void = (
       checksum text,
       applied_at timestamptz NOT NULL DEFAULT now()
     )`);
+    // Databases migrated before checksums were kept lack the column.
+    await client.query('ALTER TABLE schema_migrations ADD COLUMN IF NOT EXISTS checksum text');
     const done = new Map(
       (await client.query<{ version: number; checksum: string | null }>('SELECT version, checksum FROM schema_migrations')).rows.map(
         (r) => [r.version, r.checksum],

@@ -1,5 +1,5 @@
 /** An email activity as `/activity/email/` shows it (Close's EmailActivity fields). */
-import type { Kysely, Selectable } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import type { Database, EmailActivitiesTable } from '../db/schema.ts';
 import { formatTimestamp } from '../time.ts';
 
@@ -12,7 +12,8 @@ export function selectActivities(db: Kysely<Database>, organizationId: string) {
     .leftJoin('users as u', (join) => join.onRef('u.id', '=', 'a.user_id').onRef('u.organization_id', '=', 'a.organization_id'))
     .leftJoin('sequences as s', (join) => join.onRef('s.id', '=', 'a.sequence_id').onRef('s.organization_id', '=', 'a.organization_id'))
     .selectAll('a')
-    .select((eb) => [eb.fn<string>('concat_ws', [eb.val(' '), 'u.first_name', 'u.last_name']).as('user_name'), 's.name as sequence_name'])
+    .select(sql<string | null>`nullif(trim(concat_ws(' ', u.first_name, u.last_name)), '')`.as('user_name'))
+    .select('s.name as sequence_name')
     .where('a.organization_id', '=', organizationId);
 }
 

@@ -69,10 +69,12 @@ const templatePool = new pg.Pool({ connectionString: templateUrl.toString() });
 await migrate(templatePool);
 await templatePool.end();
 
+// --test-force-exit: a test file ends when its tests do, even if a library keeps a handle open
+// (nodemailer's SMTP pool kept the email files alive until the 300 s file timeout).
 const concurrency = Number(process.env.TEST_CONCURRENCY ?? Math.max(2, os.availableParallelism()));
 const child = spawn(
   process.execPath,
-  ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-timeout=300000', ...files],
+  ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-timeout=300000', '--test-force-exit', ...files],
   {
     stdio: 'inherit',
     env: { ...process.env, SLUICE_TEST_ADMIN_URL: adminUrl, SLUICE_TEST_TEMPLATE_DB: TEMPLATE_DB, LOG_LEVEL: 'silent', RATE_LIMIT_PER_KEY: '0' },

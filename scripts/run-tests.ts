@@ -8,6 +8,7 @@
  * With TEST_DATABASE_URL set, that server is used instead of an embedded one.
  */
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -58,6 +59,10 @@ const templatePool = new pg.Pool({ connectionString: templateUrl.toString() });
 await migrate(templatePool);
 await templatePool.end();
 
+// One SECRET_KEY for every process of the run: test files, and the workers and servers they spawn
+// with other DATA_DIRs, must encrypt and sign alike (a key file would differ per DATA_DIR).
+const secretKey = process.env.SECRET_KEY ?? randomBytes(32).toString('base64url');
+
 // --test-force-exit: a test file ends when its tests do, even if a library keeps a handle open
 // (nodemailer's SMTP pool kept the email files alive until the 300 s file timeout).
 const concurrency = Number(process.env.TEST_CONCURRENCY ?? Math.max(2, os.availableParallelism()));
@@ -66,7 +71,7 @@ const child = spawn(
   ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-timeout=300000', '--test-force-exit', ...files],
   {
     stdio: 'inherit',
-    env: { ...process.env, SLUICE_TEST_ADMIN_URL: adminUrl, SLUICE_TEST_TEMPLATE_DB: TEMPLATE_DB, LOG_LEVEL: 'silent', RATE_LIMIT_PER_KEY: '0' },
+    env: { ...process.env, SLUICE_TEST_ADMIN_URL: adminUrl, SLUICE_TEST_TEMPLATE_DB: TEMPLATE_DB, LOG_LEVEL: 'silent', RATE_LIMIT_PER_KEY: '0', SECRET_KEY: secretKey, AUTH_FAILURES_PER_MINUTE: '0' },
   },
 );
 const code: number = await new Promise((resolve) => child.on('exit', (c, signal) => resolve(c ?? (signal ? 1 : 0))));

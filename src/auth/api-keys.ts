@@ -16,6 +16,24 @@ export function generateApiKey(): string {
   return `api_${randomBase62(43)}`;
 }
 
+/**
+ * Shortest API key an operator may choose (SLUICE_API_KEY, `--api-key`). Generated keys carry 256
+ * bits; a chosen one must at least resist guessing at the rate failed authentications are allowed.
+ */
+export const MIN_OPERATOR_KEY_LENGTH = 32;
+
+/** Why an operator-chosen key is refused, or undefined when it is acceptable. */
+export function operatorKeyProblem(key: string): string | undefined {
+  if (key.length < MIN_OPERATOR_KEY_LENGTH) return `must be at least ${MIN_OPERATOR_KEY_LENGTH} characters long`;
+  // HTTP Basic carries the key as the user name: a colon would end it, and spaces or control
+  // characters do not survive every client.
+  for (const char of key) {
+    const code = char.codePointAt(0)!;
+    if (code <= 0x20 || code === 0x7f || char === ':') return 'must not contain spaces, control characters or ":"';
+  }
+  return undefined;
+}
+
 /** Creates a key for `userId` in `organizationId`; returns the plain key (never stored). */
 export async function createApiKey(
   db: Db,
@@ -23,6 +41,8 @@ export async function createApiKey(
   userId: string,
   key: string = generateApiKey(),
 ): Promise<{ id: string; key: string }> {
+  const problem = operatorKeyProblem(key);
+  if (problem) throw new Error(`The API key ${problem}.`);
   const id = newId('apikey');
   await db
     .insertInto('api_keys')

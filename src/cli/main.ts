@@ -4,7 +4,7 @@
 import { Command, Option } from 'commander';
 import pino from 'pino';
 import { loadConfig } from '../config.ts';
-import { createApiKey } from '../auth/api-keys.ts';
+import { createApiKey, operatorKeyProblem } from '../auth/api-keys.ts';
 import { openDatabase, type OpenDatabase } from '../db/database.ts';
 import { createOrganization } from '../orgs/create-organization.ts';
 import { serve, type Role } from '../serve.ts';
@@ -45,12 +45,18 @@ org
   .requiredOption('--name <name>', 'organization name')
   .requiredOption('--user-email <email>', "the first user's email")
   .option('--api-key <key>', 'use this API key instead of a random one')
-  .action((options: { name: string; userEmail: string; apiKey?: string }) =>
-    withDatabase(async ({ db }) => {
+  .action((options: { name: string; userEmail: string; apiKey?: string }) => {
+    const problem = options.apiKey === undefined ? undefined : operatorKeyProblem(options.apiKey);
+    if (problem) {
+      process.stderr.write(`--api-key ${problem}\n`);
+      process.exitCode = 1;
+      return;
+    }
+    return withDatabase(async ({ db }) => {
       const created = await createOrganization(db, options);
       process.stdout.write(JSON.stringify(created) + '\n');
-    }),
-  );
+    });
+  });
 
 const apikey = program.command('apikey').description('API keys');
 apikey

@@ -5,6 +5,7 @@
  * - everything else: `{"error": "..."}`; a 500 never carries internals, only the request id.
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import pg from 'pg';
 import { SluiceError } from '../errors.ts';
 import { ajvErrorsToFieldErrors } from './validation.ts';
 
@@ -20,8 +21,30 @@ export function closeErrorBody(error: SluiceError): Record<string, unknown> {
   return { error: error.message };
 }
 
+/**
+ * PostgreSQL refusals caused by the request's own data: class 22 (data exceptions: a value out of
+ * range, bad encoding, invalid text for a type), 54000 (a value or array too large), 54001 (an
+ * expression nested too deeply), and a statement cancelled by `statement_timeout` (57014). Input
+ * checks should stop these earlier; mapping them here keeps a check that was missed a 400, not a 500.
+ */
+function databaseInputError(error: unknown): SluiceError | undefined {
+  if (!(error instanceof pg.DatabaseError) || typeof error.code !== 'string') return undefined;
+  const code = error.code;
+  if (code.startsWith('22') || code === '54000' || code === '54001') {
+    const message = `A value in the request cannot be stored or compared: ${error.message}.`;
+    return new SluiceError('validation', message, { errors: [message], cause: error });
+  }
+  if (code === '57014' && /statement timeout/i.test(error.message)) {
+    const message = 'The request took longer than the database statement time limit (DB_STATEMENT_TIMEOUT_MS); narrow it and try again.';
+    return new SluiceError('validation', message, { errors: [message], cause: error });
+  }
+  return undefined;
+}
+
 function toSluiceError(error: FastifyError): SluiceError | undefined {
   if (error instanceof SluiceError) return error;
+  const database = databaseInputError(error);
+  if (database) return database;
   if (error.validation) {
     return new SluiceError('validation', 'Invalid input.', {
       fieldErrors: ajvErrorsToFieldErrors(error.validation as never),
@@ -50,6 +73,9 @@ export function installErrorHandling(app: FastifyInstance): void {
     const known = toSluiceError(error);
     if (known) {
       if (known.status >= 500) request.log.error({ err: error }, 'request failed');
+      if (known.code === 'rate_limited' && known.rateReset !== undefined && !reply.hasHeader('retry-after')) {
+        reply.header('retry-after', String(Math.max(1, Math.ceil(known.rateReset))));
+      }
       return reply.status(known.status).send(closeErrorBody(known));
     }
     if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {

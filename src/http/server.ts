@@ -12,7 +12,9 @@ import { newId } from '../ids.ts';
 import { parseTzOffset } from '../time.ts';
 import { requirePrincipal } from './auth.ts';
 import type { AppDeps, RequestContext } from './context.ts';
+import { AuthFailureLimiter } from './auth-failure-limiter.ts';
 import { installErrorHandling, INVALID_JSON_MESSAGE } from './error-handler.ts';
+import { assertCleanInput } from './input-guard.ts';
 import { applyFields, parseFieldsParam } from './fields.ts';
 import { RateLimiter } from './rate-limit.ts';
 import { registerRoutes } from './routes.ts';
@@ -45,11 +47,21 @@ export interface ServerOptions {
 
 function parseJson(body: string): unknown {
   if (body.trim() === '') return undefined;
+  let parsed: unknown;
   try {
-    return secureJson.parse(body, undefined, { protoAction: 'remove', constructorAction: 'remove' });
+    parsed = secureJson.parse(body, undefined, { protoAction: 'remove', constructorAction: 'remove' });
   } catch {
     throw new SluiceError('invalid_json', INVALID_JSON_MESSAGE);
   }
+  assertCleanInput(parsed);
+  return parsed;
+}
+
+/** Whether `url` (path and query) is under the authenticated API. */
+function isApiPath(url: string): boolean {
+  const end = url.search(/[?#]/);
+  const path = end === -1 ? url : url.slice(0, end);
+  return path === '/api/v1' || path.startsWith('/api/v1/');
 }
 
 /** Creates the HTTP application over `deps`; call `listen` or `inject` on the result. */
@@ -65,6 +77,7 @@ export async function buildServer(deps: AppDeps, options: ServerOptions = {}): P
 
   app.setValidatorCompiler(validatorCompiler);
   const rateLimiter = new RateLimiter(deps.config.rateLimitPerKey);
+  const authFailures = new AuthFailureLimiter(deps.config.authFailuresPerMinute);
   installErrorHandling(app);
 
   // JSON bodies: an empty body (common with `Content-Type: application/json` on GET/DELETE) is no
@@ -80,11 +93,19 @@ export async function buildServer(deps: AppDeps, options: ServerOptions = {}): P
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
-    const route = request.routeOptions.url;
-    // Unknown routes fall to the 404 handler; only the API under /api/v1 needs a key.
-    if (!route || !route.startsWith('/api/v1/') || request.routeOptions.config.public) return;
-    const principal = await requirePrincipal(deps.db, request);
-    rateLimiter.check(principal.apiKeyId, principal.organizationId, reply, deps.clock.now().getTime());
+    // Everything under /api/v1 authenticates before routing, unknown paths included (a 401 without a
+    // good key, a 404 with one), so no request there is answered, or goes uncounted, without a key.
+    if (!isApiPath(request.url) || request.routeOptions.config?.public) return;
+    const now = deps.clock.now().getTime();
+    authFailures.assertAllowed(request.ip, now);
+    let principal;
+    try {
+      principal = await requirePrincipal(deps.db, request);
+    } catch (error) {
+      if (error instanceof SluiceError && error.code === 'unauthorized') authFailures.recordFailure(request.ip, now);
+      throw error;
+    }
+    rateLimiter.check(principal.apiKeyId, principal.organizationId, reply, now);
     request.ctx = {
       ...deps,
       organizationId: principal.organizationId,
@@ -95,7 +116,15 @@ export async function buildServer(deps: AppDeps, options: ServerOptions = {}): P
     };
   });
 
-  app.addHook('preSerialization', async (request, _reply, payload) => {
+  // Path parameters and query strings are checked here, bodies as they are parsed (parseJson).
+  app.addHook('preValidation', async (request) => {
+    assertCleanInput(request.params);
+    assertCleanInput(request.query);
+  });
+
+  app.addHook('preSerialization', async (request, reply, payload) => {
+    // `_fields` narrows objects, never an error body (which would otherwise answer `{}`).
+    if (reply.statusCode >= 400) return payload;
     const fields = parseFieldsParam((request.query as Record<string, unknown> | undefined)?._fields);
     return fields ? applyFields(payload, fields) : payload;
   });

@@ -61,7 +61,7 @@ describe('sluice serve on an empty database', () => {
   });
 
   test('creates one organization with the SLUICE_API_KEY key, prints it with a curl line, and not again', async () => {
-    const key = 'api_bootstrapkeyfromtheenvironment';
+    const key = 'api_bootstrapkeyfromtheenvironment0001';
     const first = await startServer(database, { SLUICE_API_KEY: key });
     try {
       assert.match(first.output(), new RegExp(`curl -u ${key}: http://127\\.0\\.0\\.1:${first.port}/api/v1/me/`));
@@ -72,12 +72,12 @@ describe('sluice serve on an empty database', () => {
     } finally {
       assert.equal(await stop(first), 0, 'SIGINT exits cleanly');
     }
-    const second = await startServer(database, { SLUICE_API_KEY: 'api_adifferentkey' });
+    const second = await startServer(database, { SLUICE_API_KEY: 'api_adifferentkeyfortheseconstartsss' });
     try {
       assert.doesNotMatch(second.output(), /API key \(shown only now\)/);
       const orgs = await database.db.selectFrom('organizations').select('id').execute();
       assert.equal(orgs.length, 1);
-      const refused = await fetch(`http://127.0.0.1:${second.port}/api/v1/me/`, { headers: auth('api_adifferentkey') });
+      const refused = await fetch(`http://127.0.0.1:${second.port}/api/v1/me/`, { headers: auth('api_adifferentkeyfortheseconstartsss') });
       assert.equal(refused.status, 401);
       assert.equal((await fetch(`http://127.0.0.1:${second.port}/api/v1/me/`, { headers: auth(key) })).status, 200);
     } finally {
@@ -121,10 +121,10 @@ describe('sluice serve on an empty database', () => {
   });
 
   test('logs are JSON lines, and every line of a request carries its X-Request-Id', async () => {
-    const server = await startServer(database, { SLUICE_API_KEY: 'api_unused' });
+    const server = await startServer(database, { SLUICE_API_KEY: 'api_unusedkeyunusedkeyunusedkey0000' });
     let requestId: string | null;
     try {
-      const res = await fetch(`http://127.0.0.1:${server.port}/api/v1/lead/lead_doesnotexist/`, { headers: auth('api_bootstrapkeyfromtheenvironment') });
+      const res = await fetch(`http://127.0.0.1:${server.port}/api/v1/lead/lead_doesnotexist/`, { headers: auth('api_bootstrapkeyfromtheenvironment0001') });
       assert.equal(res.status, 404);
       requestId = res.headers.get('x-request-id');
       assert.match(String(requestId), /^req_/);

@@ -176,9 +176,9 @@ describe('sluice org create / apikey create', () => {
   });
 
   test('org create --api-key uses the given key; apikey create adds another key for the first user', async () => {
-    const created = await cli('org', 'create', '--name', 'Fixed key', '--user-email', 'ops@fixed.example', '--api-key', 'api_fixedkeyforautomation');
-    assert.equal(created.api_key, 'api_fixedkeyforautomation');
-    assert.equal((await t.call('GET', '/api/v1/me/', { key: 'api_fixedkeyforautomation' })).status, 200);
+    const created = await cli('org', 'create', '--name', 'Fixed key', '--user-email', 'ops@fixed.example', '--api-key', 'api_fixedkeyforautomation000000000');
+    assert.equal(created.api_key, 'api_fixedkeyforautomation000000000');
+    assert.equal((await t.call('GET', '/api/v1/me/', { key: 'api_fixedkeyforautomation000000000' })).status, 200);
     const second = await cli('apikey', 'create', '--org', created.organization_id!);
     assert.deepEqual(Object.keys(second).sort(), ['api_key', 'organization_id', 'user_id']);
     assert.equal(second.organization_id, created.organization_id);

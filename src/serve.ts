@@ -4,7 +4,7 @@
  */
 import pino, { type Logger } from 'pino';
 import { loadConfig, type Config } from './config.ts';
-import { openDatabase } from './db/database.ts';
+import { connect, openDatabase } from './db/database.ts';
 import { buildServer } from './http/server.ts';
 import { createBootstrapOrganization, isEmptyDatabase } from './orgs/create-organization.ts';
 import { systemClock } from './time.ts';
@@ -43,14 +43,21 @@ export async function serve(role: Role = 'all'): Promise<void> {
   const config = loadConfig();
   const log = pino({ level: config.logLevel, base: { pid: process.pid, role } });
   const pgLog = log.child({ component: 'postgres' });
+  // Requests and background work get separate pools with their own statement_timeout: a request
+  // must never hold a backend long (DB_STATEMENT_TIMEOUT_MS), while loading a bulk action's million
+  // leads legitimately takes minutes (WORKER_STATEMENT_TIMEOUT_MS). The process opened for one role
+  // only uses that role's timeout.
   const database = await openDatabase(
     config,
     (message) => pgLog.debug(message),
     (message) => log.info(message),
+    { statementTimeoutMs: role === 'worker' ? config.statementTimeoutMs.worker : config.statementTimeoutMs.api },
   );
   await bootstrap(config, database.db, log);
 
   const deps = { db: database.db, pool: database.pool, config, clock: systemClock };
+  const workerPool = role === 'all' ? connect(database.connectionString, config.dbPoolSize, config.statementTimeoutMs.worker) : undefined;
+  const workerDeps = workerPool ? { ...deps, db: workerPool.db, pool: workerPool.pool } : deps;
   const workers: BackgroundWorker[] = [];
   let app: Awaited<ReturnType<typeof buildServer>> | undefined;
   if (role !== 'worker') {
@@ -59,7 +66,7 @@ export async function serve(role: Role = 'all'): Promise<void> {
   }
   if (role !== 'api') {
     for (const factory of workerFactories) {
-      const worker = factory({ ...deps, log: log.child({ worker: true }), connectionString: database.connectionString });
+      const worker = factory({ ...workerDeps, log: log.child({ worker: true }), connectionString: database.connectionString });
       await worker.start();
       workers.push(worker);
       log.info({ worker: worker.name }, 'worker started');
@@ -74,6 +81,7 @@ export async function serve(role: Role = 'all'): Promise<void> {
     try {
       await app?.close();
       await Promise.all(workers.map((w) => w.stop()));
+      await workerPool?.end();
       await database.close();
     } catch (error) {
       log.error({ err: error }, 'error during shutdown');

@@ -22,9 +22,17 @@ export interface OpenDatabase {
   close(): Promise<void>;
 }
 
-/** Wraps an existing connection string in a pool and a Kysely instance. */
-export function connect(connectionString: string, poolSize = 10): Omit<OpenDatabase, 'close'> & { end(): Promise<void> } {
-  const pool = new pg.Pool({ connectionString, max: poolSize });
+/**
+ * Wraps an existing connection string in a pool and a Kysely instance. `statementTimeoutMs` (0:
+ * none) is set on every connection at startup, so no statement of this pool can hold a backend
+ * longer, whatever code path issued it.
+ */
+export function connect(
+  connectionString: string,
+  poolSize = 10,
+  statementTimeoutMs = 0,
+): Omit<OpenDatabase, 'close'> & { end(): Promise<void> } {
+  const pool = new pg.Pool({ connectionString, max: poolSize, ...(statementTimeoutMs > 0 ? { statement_timeout: statementTimeoutMs } : {}) });
   // An idle client's connection can drop (server restart); pg emits on the pool, and an unhandled
   // 'error' event would crash the process.
   pool.on('error', () => {});
@@ -37,6 +45,7 @@ export async function openDatabase(
   config: Config,
   log: (message: string) => void,
   notice: (message: string) => void = log,
+  options: { readonly statementTimeoutMs?: number } = {},
 ): Promise<OpenDatabase> {
   let embedded: EmbeddedServer | undefined;
   let connectionString = config.databaseUrl;
@@ -44,7 +53,7 @@ export async function openDatabase(
     embedded = await startEmbeddedPostgres(path.join(config.dataDir, 'pg'), config.embeddedPgPort, log, notice);
     connectionString = embedded.connectionString;
   }
-  const handles = connect(connectionString, config.dbPoolSize);
+  const handles = connect(connectionString, config.dbPoolSize, options.statementTimeoutMs ?? 0);
   const applied = await migrate(handles.pool, notice);
   if (applied.length > 0) notice(`applied migrations: ${applied.join(', ')}`);
   return {

@@ -43,6 +43,9 @@ export async function migrate(pool: pg.Pool, warn: (message: string) => void = (
   const client = await pool.connect();
   const applied: string[] = [];
   try {
+    // A migration may rewrite millions of rows: the pool's statement_timeout (meant for requests)
+    // does not apply to it. RESET below restores the connection's own setting.
+    await client.query('SET statement_timeout = 0');
     await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
     await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
       version integer PRIMARY KEY,
@@ -82,6 +85,7 @@ export async function migrate(pool: pg.Pool, warn: (message: string) => void = (
     }
   } finally {
     await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => {});
+    await client.query('RESET statement_timeout').catch(() => {});
     client.release();
   }
   return applied;

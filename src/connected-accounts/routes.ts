@@ -9,6 +9,9 @@ import { newId } from '../ids.ts';
 import { envelope, ListQuery, pageOf } from '../http/pagination.ts';
 import type { App } from '../http/server.ts';
 import { findAccount } from './account.ts';
+import { keyringFor, type Keyring } from '../secrets/keyring.ts';
+import { sealSecret } from '../secrets/sealed-secret.ts';
+import { SMTP_PASSWORD_CONTEXT } from '../secrets/stored-secrets.ts';
 import { accountResponse } from './serialize.ts';
 
 const Email = Type.String({ pattern: '^[^@\\s]+@[^@\\s]+$', maxLength: 254 });
@@ -45,8 +48,11 @@ type Body = Static<typeof Body>;
 const Params = Type.Object({ id: Type.String() });
 const FieldsQuery = Type.Object({ _fields: Type.Optional(Type.String()) });
 
-/** Column values for the fields present in `body`; `existingPassword` is kept when none is sent. */
-function columnsOf(body: Body, existing: { smtp_host: string | null; smtp_password: string | null } | undefined): Record<string, unknown> {
+/**
+ * Column values for the fields present in `body`; the stored password is kept when none is sent,
+ * and a new one is stored encrypted with `keyring` (src/secrets/).
+ */
+function columnsOf(body: Body, existing: { smtp_host: string | null; smtp_password: string | null } | undefined, keyring: Keyring): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   if (body._type !== undefined && body._type !== 'custom_email') {
     throw fieldError('_type', 'Only "custom_email" accounts can be connected through the API.');
@@ -64,7 +70,7 @@ function columnsOf(body: Body, existing: { smtp_host: string | null; smtp_passwo
     if (smtp.port !== undefined || !existing?.smtp_host) out.smtp_port = smtp.port ?? (smtp.use_ssl ? 465 : 587);
     if (smtp.use_ssl !== undefined) out.smtp_use_ssl = smtp.use_ssl;
     if (smtp.username !== undefined) out.smtp_username = smtp.username;
-    if (smtp.password !== undefined) out.smtp_password = smtp.password;
+    if (smtp.password !== undefined) out.smtp_password = smtp.password === null ? null : sealSecret(keyring, smtp.password, SMTP_PASSWORD_CONTEXT);
   }
   if (body.sending_limits === null) {
     Object.assign(out, { hourly_limit: null, daily_limit: null, min_delay_seconds: 0 });
@@ -102,7 +108,7 @@ export async function registerConnectedAccountRoutes(app: App): Promise<void> {
     const now = clock.now();
     const row = await db
       .insertInto('connected_accounts')
-      .values({ id: newId('emailacct'), organization_id: organizationId, user_id: userId, email: body.email, ...columnsOf(body, undefined), date_created: now, date_updated: now })
+      .values({ id: newId('emailacct'), organization_id: organizationId, user_id: userId, email: body.email, ...columnsOf(body, undefined, keyringFor(request.ctx.config)), date_created: now, date_updated: now })
       .returningAll()
       .executeTakeFirstOrThrow();
     return accountResponse(row);
@@ -120,7 +126,7 @@ export async function registerConnectedAccountRoutes(app: App): Promise<void> {
     if (!existing) throw notFound('connected account');
     const row = await db
       .updateTable('connected_accounts')
-      .set({ ...columnsOf(request.body ?? {}, existing), date_updated: clock.now() })
+      .set({ ...columnsOf(request.body ?? {}, existing, keyringFor(request.ctx.config)), date_updated: clock.now() })
       .where('organization_id', '=', organizationId)
       .where('id', '=', existing.id)
       .returningAll()

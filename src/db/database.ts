@@ -6,6 +6,7 @@ import { Kysely, PostgresDialect } from 'kysely';
 import path from 'node:path';
 import pg from 'pg';
 import type { Config } from '../config.ts';
+import { prepareSecrets } from '../secrets/prepare-secrets.ts';
 import { startEmbeddedPostgres, type EmbeddedServer } from './embedded.ts';
 import { migrate } from './migrate.ts';
 import type { Database } from './schema.ts';
@@ -40,7 +41,10 @@ export function connect(
   return { pool, db, connectionString, end: () => db.destroy() };
 }
 
-/** Starts or connects to PostgreSQL, runs pending migrations and returns the handles. */
+/**
+ * Starts or connects to PostgreSQL, runs pending migrations, prepares the stored secrets
+ * (src/secrets/prepare-secrets.ts) and returns the handles.
+ */
 export async function openDatabase(
   config: Config,
   log: (message: string) => void,
@@ -56,6 +60,7 @@ export async function openDatabase(
   const handles = connect(connectionString, config.dbPoolSize, options.statementTimeoutMs ?? 0);
   const applied = await migrate(handles.pool, notice);
   if (applied.length > 0) notice(`applied migrations: ${applied.join(', ')}`);
+  await prepareSecrets(handles.db, config, notice);
   return {
     pool: handles.pool,
     db: handles.db,

@@ -26,7 +26,9 @@ import { EMAIL_NOTIFY_CHANNEL } from './enqueue.ts';
 import { reapDeliveries } from './reaper.ts';
 import { noteAccountError, recordResults, type SendResult } from './record-results.ts';
 import { classifyError, type SendOutcome } from './send-outcome.ts';
-import { TransportCache } from './transports.ts';
+import { failingTransport } from './failing-transport.ts';
+import { TransportCache, type MailTransport } from './transports.ts';
+import { keyringFor } from '../secrets/keyring.ts';
 import { sql } from 'kysely';
 
 export interface DeliveryWorkerOptions {
@@ -49,7 +51,7 @@ export function createEmailDeliveryWorker(deps: WorkerDeps, options: DeliveryWor
   const pollMs = options.pollMs ?? 1000;
   const reapEveryMs = options.reapEveryMs ?? 5000;
   const flushMs = options.flushMs ?? 50;
-  const transports = new TransportCache(path.join(config.dataDir, 'outbox'), config.email.smtpConnections);
+  const transports = new TransportCache(path.join(config.dataDir, 'outbox'), config.email.smtpConnections, keyringFor(config));
 
   let running = false;
   let loop: Promise<void> | undefined;
@@ -111,7 +113,13 @@ export function createEmailDeliveryWorker(deps: WorkerDeps, options: DeliveryWor
     if (!claim) return false;
     if (claim.messages.length === 0) return true;
     const secret = await secretPromise();
-    const transport = transports.get(claim.account);
+    let transport: MailTransport;
+    try {
+      transport = transports.get(claim.account);
+    } catch (error) {
+      // Above all a password that cannot be decrypted: a failed send per message, not a failed claim.
+      transport = failingTransport(error);
+    }
     for (const row of claim.messages) {
       const previousAttempts = (row.send_attempts ?? []).length;
       const task = (async () => {

@@ -6,10 +6,15 @@
  * duplicates. Both implement `MailTransport`; test/email/transport-contract.test.ts runs one
  * contract suite over both.
  */
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import nodemailer, { type SendMailOptions, type Transporter } from 'nodemailer';
 import type { AccountRow } from '../connected-accounts/account.ts';
+import { preparePrivateDir, PRIVATE_FILE_MODE } from '../mailer/private-dir.ts';
+import type { Keyring } from '../secrets/keyring.ts';
+import { openSecret } from '../secrets/sealed-secret.ts';
+import { SMTP_PASSWORD_CONTEXT } from '../secrets/stored-secrets.ts';
 
 export interface MailTransport {
   /** Sends one message; resolves with the server's response line, rejects with nodemailer's error. */
@@ -29,18 +34,19 @@ export function smtpTransport(options: Record<string, unknown>): MailTransport {
   };
 }
 
-/** Writes each message as `DIR/{activity id}.eml`. */
+/** Writes each message as `DIR/{activity id}.eml` (0600, in a 0700 folder). */
 export function localOutboxTransport(dir: string): MailTransport {
   const composer = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'windows' });
   let ready: Promise<unknown> | undefined;
   return {
     async send({ activityId, ...mail }) {
-      ready ??= fs.mkdir(dir, { recursive: true });
+      ready ??= preparePrivateDir(dir);
       await ready;
       const info = await composer.sendMail(mail);
       const target = path.join(dir, `${activityId}.eml`);
-      const temp = `${target}.${process.pid}.tmp`;
-      await fs.writeFile(temp, info.message as Buffer);
+      // A fresh name ('wx'): a temp file left by a crash could carry a wider mode.
+      const temp = `${target}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+      await fs.writeFile(temp, info.message as Buffer, { mode: PRIVATE_FILE_MODE, flag: 'wx' });
       await fs.rename(temp, target);
       return `250 written to ${target}`;
     },
@@ -54,9 +60,11 @@ export class TransportCache {
   constructor(
     private readonly outboxDir: string,
     private readonly connections: number,
+    /** Decrypts the stored SMTP passwords. */
+    private readonly secrets: Keyring,
   ) {}
 
-  /** The transport for `account`. */
+  /** The transport for `account`; throws SecretDecryptionError when its password cannot be decrypted. */
   get(account: AccountRow): MailTransport {
     const key = [account.smtp_host, account.smtp_port, account.smtp_use_ssl, account.smtp_username, account.smtp_password].join('\u0000');
     const cached = this.entries.get(account.id);
@@ -67,7 +75,7 @@ export class TransportCache {
           host: account.smtp_host,
           port: account.smtp_port ?? 587,
           secure: account.smtp_use_ssl,
-          auth: account.smtp_username ? { user: account.smtp_username, pass: account.smtp_password ?? '' } : undefined,
+          auth: account.smtp_username ? { user: account.smtp_username, pass: account.smtp_password === null ? '' : openSecret(this.secrets, account.smtp_password, SMTP_PASSWORD_CONTEXT) } : undefined,
           maxConnections: this.connections,
           connectionTimeout: 15_000,
           greetingTimeout: 15_000,

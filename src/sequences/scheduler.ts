@@ -27,7 +27,7 @@ export const POLL_MS = 1000;
 
 export interface SchedulerDeps {
   readonly db: Db;
-  readonly config: Pick<Config, 'publicUrl' | 'secretKey'>;
+  readonly config: Pick<Config, 'publicUrl' | 'secretKey' | 'dataDir'>;
   readonly clock: Clock;
 }
 

@@ -8,7 +8,7 @@ import type { Db } from '../db/database.ts';
 import { recordEvent } from '../events/record-event.ts';
 import type { AppDeps } from '../http/context.ts';
 import type { App } from '../http/server.ts';
-import { signingSecret } from './secret.ts';
+import { verificationSecrets } from './secret.ts';
 import { verifyUnsubscribeToken, type UnsubscribeTarget } from './token.ts';
 
 function escapeHtml(text: string): string {
@@ -56,8 +56,8 @@ export async function registerUnsubscribeLinkRoutes(app: App, deps: AppDeps): Pr
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, raw);
   app.addContentTypeParser('multipart/form-data', { parseAs: 'string' }, raw);
 
-  const resolve = async (db: Db, secretSource: Parameters<typeof signingSecret>[1], token: string): Promise<UnsubscribeTarget | undefined> => {
-    const target = verifyUnsubscribeToken(await signingSecret(db, secretSource), token);
+  const resolve = async (db: Db, secretSource: Parameters<typeof verificationSecrets>[1], token: string): Promise<UnsubscribeTarget | undefined> => {
+    const target = verifyUnsubscribeToken(await verificationSecrets(db, secretSource), token);
     if (!target) return undefined;
     const org = await db.selectFrom('organizations').select('id').where('id', '=', target.organizationId).executeTakeFirst();
     return org ? target : undefined;

@@ -1,32 +1,50 @@
 /**
- * The key that signs unsubscribe links: SECRET_KEY when set, else a random key generated once per
- * database and stored in `app_secrets`, so every process against one database signs alike and
- * links survive restarts.
+ * The keys of unsubscribe links. New links are signed with a key derived from the master key
+ * (SECRET_KEY or the key file in DATA_DIR; src/secrets/), never with anything stored in the
+ * database. Tokens never expire (a years-old link must still unsubscribe), so verification also
+ * accepts the keys that signed links already sent, and never signs with them:
+ *
+ * - the derived keys of SECRET_KEY_PREVIOUS, during a rotation;
+ * - signing keys retired by `sluice secrets rotate` (retired-keys.ts), encrypted in app_secrets;
+ * - SECRET_KEY itself and the keys of SECRET_KEY_PREVIOUS as given: earlier versions signed with a
+ *   set SECRET_KEY directly. Those links stop verifying once their key leaves SECRET_KEY_PREVIOUS:
+ *   storing a master key in the database to keep them would undo the rotation;
+ * - the random per-database key (app_secrets `unsubscribe_key`) earlier versions generated when
+ *   SECRET_KEY was unset, while that row exists. It stays in plain text so that a process of the
+ *   earlier version, still running during an upgrade, keeps signing links this one accepts;
+ *   `sluice secrets rotate` moves it into the encrypted retired keys.
  */
-import { randomBytes } from 'node:crypto';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/database.ts';
+import { deriveKeys } from '../secrets/derive-keys.ts';
+import { keyringFor, type KeySource } from '../secrets/keyring.ts';
+import { loadMasterKey } from '../secrets/master-key.ts';
+import { LEGACY_KEY_NAME, retiredSigningKeys } from './retired-keys.ts';
 
-const cache = new WeakMap<Db, Promise<string>>();
+const signingKeys = new Map<string, string>();
 
-async function loadOrCreate(db: Db): Promise<string> {
-  await db
-    .insertInto('app_secrets')
-    .values({ name: 'unsubscribe_key', value: randomBytes(32).toString('base64url') })
-    .onConflict((oc) => oc.column('name').doNothing())
-    .execute();
-  const row = await db.selectFrom('app_secrets').select('value').where('name', '=', 'unsubscribe_key').executeTakeFirstOrThrow();
-  return row.value;
+/**
+ * The key that signs new unsubscribe links. `_db` is unused since signing stopped reading the
+ * database; it stays so that callers need not change.
+ */
+export async function signingSecret(_db: Db, config: Pick<Config, 'secretKey' | 'dataDir'>): Promise<string> {
+  const cacheKey = JSON.stringify([config.secretKey ?? null, config.dataDir]);
+  let key = signingKeys.get(cacheKey);
+  if (key === undefined) {
+    key = deriveKeys(loadMasterKey(config).secret).signingKey;
+    signingKeys.set(cacheKey, key);
+  }
+  return key;
 }
 
-/** The signing secret for unsubscribe links. */
-export async function signingSecret(db: Db, config: Pick<Config, 'secretKey'>): Promise<string> {
-  if (config.secretKey) return config.secretKey;
-  let pending = cache.get(db);
-  if (!pending) {
-    pending = loadOrCreate(db);
-    pending.catch(() => cache.delete(db));
-    cache.set(db, pending);
-  }
-  return pending;
+/** Every key a valid link may have been signed with (see the header), the signing key first. */
+export async function verificationSecrets(db: Db, config: KeySource): Promise<string[]> {
+  const keyring = keyringFor(config);
+  const secrets = [keyring.current.signingKey, ...keyring.previous.map((keys) => keys.signingKey)];
+  if (config.secretKey) secrets.push(config.secretKey);
+  secrets.push(...keyring.previousSecrets);
+  const legacy = await db.selectFrom('app_secrets').select('value').where('name', '=', LEGACY_KEY_NAME).executeTakeFirst();
+  if (legacy) secrets.push(legacy.value);
+  secrets.push(...(await retiredSigningKeys(db, keyring)));
+  return [...new Set(secrets)];
 }

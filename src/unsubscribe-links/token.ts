@@ -20,14 +20,20 @@ export function signUnsubscribeToken(secret: string, organizationId: string, ema
   return `${Buffer.from(payload).toString('base64url')}.${mac(secret, payload).toString('base64url')}`;
 }
 
-/** The (organization, address) a token names, or undefined when it is malformed or forged. */
-export function verifyUnsubscribeToken(secret: string, token: string): UnsubscribeTarget | undefined {
+/**
+ * The (organization, address) a token names, or undefined when it is malformed or forged. Several
+ * secrets: the token is valid when any of them signed it (keys of links already sent; secret.ts).
+ */
+export function verifyUnsubscribeToken(secrets: string | readonly string[], token: string): UnsubscribeTarget | undefined {
   const dot = token.indexOf('.');
   if (dot <= 0) return undefined;
   const payload = Buffer.from(token.slice(0, dot), 'base64url').toString('utf8');
   const given = Buffer.from(token.slice(dot + 1), 'base64url');
-  const expected = mac(secret, payload);
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
+  const signedBy = (secret: string) => {
+    const expected = mac(secret, payload);
+    return given.length === expected.length && timingSafeEqual(given, expected);
+  };
+  if (!(typeof secrets === 'string' ? [secrets] : secrets).some(signedBy)) return undefined;
   const newline = payload.indexOf('\n');
   if (newline <= 0) return undefined;
   return { organizationId: payload.slice(0, newline), email: payload.slice(newline + 1) };
@@ -35,5 +41,7 @@ export function verifyUnsubscribeToken(secret: string, token: string): Unsubscri
 
 /** The public unsubscribe page for an address: `PUBLIC_URL/unsubscribe/{token}`. */
 export function unsubscribeUrl(publicUrl: string, secret: string, organizationId: string, email: string): string {
-  return `${publicUrl.replace(/\/+$/, '')}/unsubscribe/${signUnsubscribeToken(secret, organizationId, email)}`;
+  let base = publicUrl;
+  while (base.endsWith('/')) base = base.slice(0, -1);
+  return `${base}/unsubscribe/${signUnsubscribeToken(secret, organizationId, email)}`;
 }

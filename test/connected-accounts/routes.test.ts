@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
+import { keyringFor } from '../../src/secrets/keyring.ts';
+import { openSecret } from '../../src/secrets/sealed-secret.ts';
+import { SMTP_PASSWORD_CONTEXT } from '../../src/secrets/stored-secrets.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
 
 describe('/connected_account/', () => {
@@ -43,7 +46,8 @@ describe('/connected_account/', () => {
     assert.equal(updated.body.sending_limits.hourly, null);
     assert.equal(updated.body.sending_limits.daily, 200);
     const row = await t.db.selectFrom('connected_accounts').select('smtp_password').where('id', '=', id).executeTakeFirstOrThrow();
-    assert.equal(row.smtp_password, 's3cret');
+    // Stored encrypted (test/secrets covers the encryption itself).
+    assert.equal(openSecret(keyringFor(t.config), row.smtp_password!, SMTP_PASSWORD_CONTEXT), 's3cret');
 
     const local = await t.call('PUT', `/api/v1/connected_account/${id}/`, { body: { smtp: null } });
     assert.equal(local.body.smtp, null);

@@ -21,6 +21,7 @@ import { defaultAccountOf, findAccount, identityFor } from '../../connected-acco
 import { enqueueEmails, type EnqueueEmailInput } from '../../email/enqueue.ts';
 import { loadLeadData } from '../../email/recipient-data.ts';
 import { createTemplateRenderer } from '../../email/render.ts';
+import { loadConfig } from '../../config.ts';
 import { fieldError, fieldErrors } from '../../errors.ts';
 import { signingSecret } from '../../unsubscribe-links/secret.ts';
 import { BulkActionFatalError, type BulkActionKind, type ItemOutcome } from '../kind.ts';
@@ -45,7 +46,8 @@ function parseSender(raw: string): { name: string | null; email: string } {
   return { name: null, email: raw.trim() };
 }
 
-const secretFor = (trx: Parameters<typeof signingSecret>[0]) => signingSecret(trx, { secretKey: process.env.SECRET_KEY || undefined });
+// Kinds get no configuration; the process's own (SECRET_KEY, or the key file in DATA_DIR) is the one.
+const secretFor = (trx: Parameters<typeof signingSecret>[0]) => signingSecret(trx, loadConfig());
 
 export const emailKind: BulkActionKind<EmailParams> = {
   name: 'email',

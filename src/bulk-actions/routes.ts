@@ -4,9 +4,11 @@
  */
 import { sql } from 'kysely';
 import { Type, type TSchema } from 'typebox';
-import { notFound } from '../errors.ts';
+import { fieldError, notFound } from '../errors.ts';
+import { FieldsQuery, IdParams, IdString } from '../http/common-schemas.ts';
 import type { RequestContext } from '../http/context.ts';
-import { envelope, ListQuery, pageOf } from '../http/pagination.ts';
+import { FILTERED_ITEMS_SKIP_MAX, INT4_MAX, LABEL_MAX } from '../http/input-limits.ts';
+import { envelope, ListQuery, listQuery, pageOf } from '../http/pagination.ts';
 import type { App } from '../http/server.ts';
 import { formatTimestamp } from '../time.ts';
 import { createBulkAction } from './create-action.ts';
@@ -18,13 +20,11 @@ import { transition } from './state-machine.ts';
 const commonBody: Record<string, TSchema> = {
   s_query: Type.Optional(Type.Unknown()),
   query: Type.Optional(Type.Unknown()),
-  results_limit: Type.Optional(Type.Union([Type.Integer({ minimum: 0 }), Type.Null()])),
+  // Stored in an integer column.
+  results_limit: Type.Optional(Type.Union([Type.Integer({ minimum: 0, maximum: INT4_MAX }), Type.Null()])),
   sort: Type.Optional(Type.Unknown()),
   send_done_email: Type.Optional(Type.Boolean()),
 };
-
-const IdParams = Type.Object({ id: Type.String() });
-const FieldsQuery = Type.Object({ _fields: Type.Optional(Type.String()) });
 
 async function findAction(ctx: RequestContext, kind: AnyBulkActionKind, id: string): Promise<BulkActionRow> {
   const row = await ctx.db
@@ -41,7 +41,7 @@ async function findAction(ctx: RequestContext, kind: AnyBulkActionKind, id: stri
 function registerKind(app: App, kind: AnyBulkActionKind): void {
   const base = `/bulk_action/${kind.name}`;
   const tags = ['bulk actions'];
-  const filterProps = Object.fromEntries((kind.listFilterParams ?? []).map((key) => [key, Type.Optional(Type.String())]));
+  const filterProps = Object.fromEntries((kind.listFilterParams ?? []).map((key) => [key, Type.Optional(IdString)]));
 
   app.get(
     `${base}/`,
@@ -92,7 +92,7 @@ function registerKind(app: App, kind: AnyBulkActionKind): void {
         tags,
         summary: `Pause ("paused"), resume ("resuming") or cancel ("cancelled") a bulk ${kind.name} action`,
         params: IdParams,
-        body: Type.Object({ status: Type.String() }, { additionalProperties: false }),
+        body: Type.Object({ status: Type.String({ maxLength: LABEL_MAX }) }, { additionalProperties: false }),
       },
     },
     async (request) => {
@@ -119,8 +119,9 @@ function registerKind(app: App, kind: AnyBulkActionKind): void {
         tags,
         summary: `Each lead's outcome in a bulk ${kind.name} action (extension)`,
         params: IdParams,
+        // _skip up to the integer column without status (a seek); the filtered bound is checked below.
         querystring: Type.Intersect([
-          ListQuery,
+          listQuery(INT4_MAX),
           Type.Object({ status: Type.Optional(Type.Union(['pending', 'done', 'skipped', 'failed'].map((s) => Type.Literal(s)))) }),
         ]),
       },
@@ -135,8 +136,18 @@ function registerKind(app: App, kind: AnyBulkActionKind): void {
         .where('organization_id', '=', ctx.organizationId)
         .where('action_id', '=', action.id);
       const status = (request.query as { status?: 'pending' | 'done' | 'skipped' | 'failed' }).status;
-      if (status !== undefined) query = query.where('status', '=', status);
-      const rows = await query.orderBy('position').offset(page.skip).limit(page.limit + 1).execute();
+      if (status !== undefined) {
+        // An offset over the (action, status, position) index reads every skipped row.
+        if (page.skip > FILTERED_ITEMS_SKIP_MAX) {
+          throw fieldError('_skip', `Input should be less than or equal to ${FILTERED_ITEMS_SKIP_MAX} when filtering by status`);
+        }
+        query = query.where('status', '=', status).offset(page.skip);
+      } else {
+        // Positions run 0 … n_leads − 1 without gaps (load-items.ts), so the page starts at position
+        // _skip: a seek whose cost does not grow with _skip, which lets the whole set be read.
+        query = query.where('position', '>=', page.skip);
+      }
+      const rows = await query.orderBy('position').limit(page.limit + 1).execute();
       return envelope(
         rows.map((row) => ({
           lead_id: row.lead_id,

@@ -3,6 +3,7 @@
  */
 import { Type } from 'typebox';
 import { notFound } from '../errors.ts';
+import { FieldsQuery, IdParams, IdString } from '../http/common-schemas.ts';
 import { envelope, ListQuery, pageOf } from '../http/pagination.ts';
 import type { App } from '../http/server.ts';
 import { actorOf } from '../leads/actor.ts';
@@ -10,8 +11,6 @@ import { ContactCreateBody, ContactUpdateBody } from './schemas.ts';
 import { loadContactObjects } from './serialize.ts';
 import { createContact, deleteContact, updateContact } from './write-contact.ts';
 
-const IdParams = Type.Object({ id: Type.String() });
-const FieldsQuery = Type.Object({ _fields: Type.Optional(Type.String()) });
 type Body = ContactCreateBody & Record<string, unknown>;
 
 export async function registerContactRoutes(app: App): Promise<void> {
@@ -21,7 +20,7 @@ export async function registerContactRoutes(app: App): Promise<void> {
       schema: {
         tags: ['contacts'],
         summary: 'List contacts (oldest first), optionally of one lead',
-        querystring: Type.Intersect([ListQuery, Type.Object({ lead_id: Type.Optional(Type.String()) })]),
+        querystring: Type.Intersect([ListQuery, Type.Object({ lead_id: Type.Optional(IdString) })]),
       },
     },
     async (request) => {

@@ -4,9 +4,9 @@
  * every object, and changing its type, choices or multiplicity converts them (convert-values.ts),
  * in the same transaction. Each change records a `custom_field.{lead|contact}` event.
  */
-import { Type } from 'typebox';
 import { notFound } from '../errors.ts';
 import { recordEvents } from '../events/record-event.ts';
+import { FieldsQuery } from '../http/common-schemas.ts';
 import type { RequestContext } from '../http/context.ts';
 import { envelope, ListQuery, pageOf } from '../http/pagination.ts';
 import type { App } from '../http/server.ts';
@@ -27,8 +27,6 @@ import {
 } from './field-repository.ts';
 import { CreateCustomFieldBody, CustomFieldParams, UpdateCustomFieldBody } from './schemas.ts';
 import type { CustomFieldType } from './values.ts';
-
-const FieldsQuery = Type.Object({ _fields: Type.Optional(Type.String()) });
 
 function actor(ctx: RequestContext) {
   return { organizationId: ctx.organizationId, userId: ctx.userId, apiKeyId: ctx.apiKeyId, requestId: ctx.requestId, at: ctx.clock.now() };

@@ -1,16 +1,18 @@
 /** Request schemas of `/custom_field/{lead|contact}/` (TypeBox; unknown and read-only keys are dropped). */
 import { Type, type Static } from 'typebox';
+import { IdParams } from '../http/common-schemas.ts';
+import { CHOICES_MAX, CUSTOM_FIELD_DESCRIPTION_MAX, ID_MAX, LABEL_MAX, NAME_MAX, SMALL_LIST_MAX } from '../http/input-limits.ts';
 import { CUSTOM_FIELD_TYPES } from './values.ts';
 
 const fields = {
-  name: Type.String({ maxLength: 200 }),
-  description: Type.Union([Type.String({ maxLength: 280 }), Type.Null()]),
+  name: Type.String({ maxLength: LABEL_MAX }),
+  description: Type.Union([Type.String({ maxLength: CUSTOM_FIELD_DESCRIPTION_MAX }), Type.Null()]),
   type: Type.Enum([...CUSTOM_FIELD_TYPES], { description: 'text, number, date, datetime, choices, user, contact or hidden' }),
-  choices: Type.Union([Type.Array(Type.String({ maxLength: 500 }), { maxItems: 2000 }), Type.Null()], {
+  choices: Type.Union([Type.Array(Type.String({ maxLength: NAME_MAX }), { maxItems: CHOICES_MAX }), Type.Null()], {
     description: 'The allowed values; required (non-empty) for type choices, null otherwise.',
   }),
   accepts_multiple_values: Type.Boolean({ description: 'Only for choices, user and contact fields.' }),
-  editable_with_roles: Type.Array(Type.String({ maxLength: 100 }), { maxItems: 100, description: 'Empty: anyone may edit.' }),
+  editable_with_roles: Type.Array(Type.String({ maxLength: ID_MAX }), { maxItems: SMALL_LIST_MAX, description: 'Empty: anyone may edit.' }),
 };
 
 export const CreateCustomFieldBody = Type.Object(
@@ -39,4 +41,4 @@ export const UpdateCustomFieldBody = Type.Object(
 );
 export type UpdateCustomFieldBody = Static<typeof UpdateCustomFieldBody>;
 
-export const CustomFieldParams = Type.Object({ id: Type.String() });
+export const CustomFieldParams = IdParams;

@@ -10,6 +10,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import { fieldError } from '../errors.ts';
+import { LIST_MAX, NAME_MAX, TEXT_MAX } from '../http/input-limits.ts';
 
 export type CustomFieldType = 'text' | 'number' | 'date' | 'datetime' | 'choices' | 'user' | 'contact' | 'hidden';
 
@@ -188,6 +189,20 @@ function normalizeScalar(field: CustomFieldDef, value: unknown, path: string): u
 }
 
 /**
+ * Refuses a value too large to be worth reading, before any parsing or lookup: custom values are
+ * read by hand, so this is their maxItems and maxLength. Text and hidden values may be long notes;
+ * any other string (a number, date, choice, user or contact) fits NAME_MAX.
+ */
+export function checkCustomValueSize(field: CustomFieldDef, value: unknown, path: string): void {
+  const items = Array.isArray(value) ? value : [value];
+  if (items.length > LIST_MAX) throw fieldError(path, `Input should have at most ${LIST_MAX} items.`);
+  const maxLength = field.type === 'text' || field.type === 'hidden' ? TEXT_MAX : NAME_MAX;
+  if (items.some((item) => typeof item === 'string' && item.length > maxLength)) {
+    throw fieldError(path, `Input should have at most ${maxLength} characters.`);
+  }
+}
+
+/**
  * Validates and normalises one value for `field`, throwing fieldError(path, message) (src/errors.ts) on a bad value.
  * null clears (returns null); so do an empty list and, for every type but text/hidden, an empty string.
  * Multi-value fields take a list (a single value is wrapped; duplicates dropped); single-value fields reject lists.
@@ -208,6 +223,7 @@ export async function normalizeCustomValue(
   opts: { leadId?: string } = {},
 ): Promise<unknown> {
   if (value === null || value === undefined) return null;
+  checkCustomValueSize(field, value, path);
   const clearsOnEmpty = field.type !== 'text' && field.type !== 'hidden';
   if (clearsOnEmpty && typeof value === 'string' && value.trim() === '') return null;
 

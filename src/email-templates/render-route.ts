@@ -9,25 +9,28 @@ import { defaultAccountOf, findAccount, identityFor } from '../connected-account
 import { createTemplateRenderer } from '../email/render.ts';
 import { loadLeadData, type ContactData, type LeadData } from '../email/recipient-data.ts';
 import { fieldError, notFound } from '../errors.ts';
+import { FieldsParam, IdParams, IdString } from '../http/common-schemas.ts';
 import type { RequestContext } from '../http/context.ts';
+import { EMAIL_MAX, INT4_MAX, LABEL_MAX, QUERY_PARAM_MAX } from '../http/input-limits.ts';
 import type { App } from '../http/server.ts';
 import { signingSecret } from '../unsubscribe-links/secret.ts';
 
 const Query = Type.Object({
-  lead_id: Type.Optional(Type.String()),
-  contact_id: Type.Optional(Type.String()),
-  query: Type.Optional(Type.String()),
-  s_query: Type.Optional(Type.String()),
-  sort: Type.Optional(Type.String()),
-  results_limit: Type.Optional(Type.Integer({ minimum: 0 })),
+  lead_id: Type.Optional(IdString),
+  contact_id: Type.Optional(IdString),
+  // JSON, parsed and then bounded again by the search compiler's LIMITS.
+  query: Type.Optional(Type.String({ maxLength: QUERY_PARAM_MAX })),
+  s_query: Type.Optional(Type.String({ maxLength: QUERY_PARAM_MAX })),
+  sort: Type.Optional(Type.String({ maxLength: QUERY_PARAM_MAX })),
+  results_limit: Type.Optional(Type.Integer({ minimum: 0, maximum: INT4_MAX })),
   entry: Type.Optional(Type.Integer({ minimum: 0, maximum: 100, default: 0 })),
   mode: Type.Optional(Type.Union([Type.Literal('lead'), Type.Literal('contact')])),
-  email_account_id: Type.Optional(Type.String()),
-  sender: Type.Optional(Type.String()),
-  contact_preference: Type.Optional(Type.String()),
-  bulk_object_type: Type.Optional(Type.String()),
-  limit: Type.Optional(Type.Integer({ minimum: 0 })),
-  _fields: Type.Optional(Type.String()),
+  email_account_id: Type.Optional(IdString),
+  sender: Type.Optional(Type.String({ maxLength: EMAIL_MAX })),
+  contact_preference: Type.Optional(Type.String({ maxLength: LABEL_MAX })),
+  bulk_object_type: Type.Optional(Type.String({ maxLength: LABEL_MAX })),
+  limit: Type.Optional(Type.Integer({ minimum: 0, maximum: INT4_MAX })),
+  _fields: Type.Optional(FieldsParam),
 });
 
 interface Recipient {
@@ -86,7 +89,7 @@ async function senderFor(ctx: RequestContext, query: { email_account_id?: string
 export async function registerTemplateRenderRoute(app: App): Promise<void> {
   app.get(
     '/email_template/:id/render/',
-    { schema: { tags: ['email templates'], summary: 'Render a template for a lead/contact or a search entry', params: Type.Object({ id: Type.String() }), querystring: Query } },
+    { schema: { tags: ['email templates'], summary: 'Render a template for a lead/contact or a search entry', params: IdParams, querystring: Query } },
     async (request) => {
       const ctx = request.ctx;
       const q = request.query;

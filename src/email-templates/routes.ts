@@ -9,6 +9,7 @@ import { compileTemplate } from '../email/template-engine.ts';
 import { fieldError, notFound } from '../errors.ts';
 import { recordEvent } from '../events/record-event.ts';
 import { newId } from '../ids.ts';
+import { FieldsQuery, IdParams } from '../http/common-schemas.ts';
 import { envelope, ListQuery, pageOf } from '../http/pagination.ts';
 import type { RequestContext } from '../http/context.ts';
 import type { App } from '../http/server.ts';
@@ -26,8 +27,7 @@ const Body = Type.Object(
   { additionalProperties: false },
 );
 type Body = Static<typeof Body>;
-const Params = Type.Object({ id: Type.String() });
-const FieldsQuery = Type.Object({ _fields: Type.Optional(Type.String()) });
+const Params = IdParams;
 
 async function findTemplate(db: Db, organizationId: string, id: string): Promise<TemplateRow | undefined> {
   return db.selectFrom('email_templates').selectAll().where('organization_id', '=', organizationId).where('id', '=', id).executeTakeFirst();

@@ -4,6 +4,8 @@
  */
 import { Type } from 'typebox';
 import { fieldError, notFound } from '../errors.ts';
+import { FieldsQuery, IdParams, IdString } from '../http/common-schemas.ts';
+import { LABEL_MAX, QUERY_PARAM_MAX } from '../http/input-limits.ts';
 import { envelope, ListQuery, pageOf } from '../http/pagination.ts';
 import type { App } from '../http/server.ts';
 import { activityResponse, selectActivities } from './activity-serialize.ts';
@@ -11,18 +13,18 @@ import { activityResponse, selectActivities } from './activity-serialize.ts';
 const RANGE_OPS = { gt: '>', gte: '>=', lt: '<', lte: '<=' } as const;
 type RangeOp = keyof typeof RANGE_OPS;
 const rangeKeys = (field: string) =>
-  Object.fromEntries((Object.keys(RANGE_OPS) as RangeOp[]).map((op) => [`${field}__${op}`, Type.Optional(Type.String())]));
+  Object.fromEntries((Object.keys(RANGE_OPS) as RangeOp[]).map((op) => [`${field}__${op}`, Type.Optional(Type.String({ maxLength: LABEL_MAX }))]));
 
 const Query = Type.Intersect([
   ListQuery,
   Type.Object({
-    id__in: Type.Optional(Type.String()),
-    lead_id: Type.Optional(Type.String()),
-    contact_id: Type.Optional(Type.String()),
-    user_id: Type.Optional(Type.String()),
-    bulk_email_action_id: Type.Optional(Type.String()),
-    sequence_subscription_id: Type.Optional(Type.String()),
-    status: Type.Optional(Type.String()),
+    id__in: Type.Optional(Type.String({ maxLength: QUERY_PARAM_MAX })),
+    lead_id: Type.Optional(IdString),
+    contact_id: Type.Optional(IdString),
+    user_id: Type.Optional(IdString),
+    bulk_email_action_id: Type.Optional(IdString),
+    sequence_subscription_id: Type.Optional(IdString),
+    status: Type.Optional(Type.String({ maxLength: LABEL_MAX })),
     ...rangeKeys('date_created'),
     ...rangeKeys('activity_at'),
   }),
@@ -60,7 +62,7 @@ export async function registerEmailActivityRoutes(app: App): Promise<void> {
 
   app.get(
     '/activity/email/:id/',
-    { schema: { tags, summary: 'Get an email activity', params: Type.Object({ id: Type.String() }), querystring: Type.Object({ _fields: Type.Optional(Type.String()) }) } },
+    { schema: { tags, summary: 'Get an email activity', params: IdParams, querystring: FieldsQuery } },
     async (request) => {
       const row = await selectActivities(request.ctx.db, request.ctx.organizationId).where('a.id', '=', request.params.id).executeTakeFirst();
       if (!row) throw notFound('email activity');

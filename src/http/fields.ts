@@ -13,11 +13,13 @@ export function parseFieldsParam(raw: unknown): string[] | undefined {
 }
 
 /** Returns `object` restricted to `fields`. */
-export function pickFields(object: Record<string, unknown>, fields: readonly string[]): Record<string, unknown> {
+export function pickFields(object: Record<string, unknown>, fields: readonly string[] | ReadonlySet<string>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  const allCustom = fields.includes('custom');
+  // A set: `_fields` may name thousands of keys (QUERY_PARAM_MAX), looked up for every key of every item.
+  const wanted: ReadonlySet<string> = Array.isArray(fields) ? new Set(fields) : (fields as ReadonlySet<string>);
+  const allCustom = wanted.has('custom');
   for (const [key, value] of Object.entries(object)) {
-    if (fields.includes(key) || (allCustom && key.startsWith('custom.'))) out[key] = value;
+    if (wanted.has(key) || (allCustom && key.startsWith('custom.'))) out[key] = value;
   }
   return out;
 }
@@ -26,13 +28,14 @@ export function pickFields(object: Record<string, unknown>, fields: readonly str
 export function applyFields(payload: unknown, fields: readonly string[]): unknown {
   if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) return payload;
   const record = payload as Record<string, unknown>;
+  const wanted = new Set(fields);
   if (Array.isArray(record.data) && 'has_more' in record) {
     return {
       ...record,
       data: record.data.map((item) =>
-        item !== null && typeof item === 'object' ? pickFields(item as Record<string, unknown>, fields) : item,
+        item !== null && typeof item === 'object' ? pickFields(item as Record<string, unknown>, wanted) : item,
       ),
     };
   }
-  return pickFields(record, fields);
+  return pickFields(record, wanted);
 }

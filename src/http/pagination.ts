@@ -4,15 +4,25 @@
  * count.
  */
 import { Type, type Static } from 'typebox';
+import { FieldsParam } from './common-schemas.ts';
+import { SKIP_MAX } from './input-limits.ts';
 
 export const MAX_LIMIT = 200;
 
-/** Query-string schema shared by list endpoints. */
-export const ListQuery = Type.Object({
-  _skip: Type.Optional(Type.Integer({ minimum: 0, default: 0 })),
-  _limit: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_LIMIT, default: 100 })),
-  _fields: Type.Optional(Type.String()),
-});
+/** The list query string with `_skip` bounded by `maxSkip` (a 400 naming `_skip` above it). */
+export function listQuery(maxSkip: number) {
+  return Type.Object({
+    _skip: Type.Optional(Type.Integer({ minimum: 0, maximum: maxSkip, default: 0 })),
+    _limit: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_LIMIT, default: 100 })),
+    _fields: Type.Optional(FieldsParam),
+  });
+}
+
+/**
+ * Query-string schema shared by list endpoints. `_skip` stops at Close's 35,000 (SKIP_MAX explains
+ * the cost behind it); a route that can page deeper cheaply uses `listQuery` with its own bound.
+ */
+export const ListQuery = listQuery(SKIP_MAX);
 export type ListQuery = Static<typeof ListQuery>;
 
 export interface Page {

@@ -6,6 +6,7 @@
  */
 import type { Kysely } from 'kysely';
 import {
+  checkCustomValueSize,
   findCustomField,
   loadCustomFields,
   normalizeCustomValue,
@@ -13,6 +14,10 @@ import {
 } from '../custom-fields/values.ts';
 import type { Database } from '../db/schema.ts';
 import { fieldError } from '../errors.ts';
+import { ID_MAX, LABEL_MAX } from '../http/input-limits.ts';
+
+/** A key names a field by id or by name (at most LABEL_MAX), perhaps with `.add` / `.remove`. */
+const KEY_MAX = Math.max(ID_MAX, LABEL_MAX) + '.remove'.length;
 
 export type CustomOp =
   | { readonly kind: 'set'; readonly fieldId: string; readonly value: unknown }
@@ -78,6 +83,11 @@ export async function parseCustomInput(
   const fields = opts.fields ?? (await loadCustomFields(db, organizationId, objectType));
   const ops: CustomOp[] = [];
   for (const entry of entries) {
+    if (entry.key.length > KEY_MAX) {
+      // Named by its start: echoing a megabyte-long key as the field path would make the answer as big as the request.
+      const path = `${entry.path.slice(0, entry.path.length - entry.key.length)}${entry.key.slice(0, 40)}…`;
+      throw fieldError(path, `Custom field keys have at most ${KEY_MAX} characters.`);
+    }
     const { field, kind } = resolve(fields, entry, opts.allowAddRemove ?? false);
     const normalizeOpts = opts.leadId === undefined ? {} : { leadId: opts.leadId };
     if (kind === 'set') {
@@ -87,6 +97,8 @@ export async function parseCustomInput(
     }
     if (entry.value === null || entry.value === undefined) throw fieldError(entry.path, 'Enter a value.');
     const list = Array.isArray(entry.value) ? entry.value : [entry.value];
+    // Before the try: an oversized removal must not fall back to its raw values.
+    checkCustomValueSize(field, list, entry.path);
     let values: unknown;
     try {
       values = await normalizeCustomValue(db, organizationId, field, list, entry.path, normalizeOpts);

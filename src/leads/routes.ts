@@ -1,9 +1,9 @@
 /**
  * `/lead/`: list, create, get, update (PUT acts as PATCH), delete.
  */
-import { Type } from 'typebox';
 import { notFound } from '../errors.ts';
 import { parseFieldsParam } from '../http/fields.ts';
+import { FieldsQuery, IdParams } from '../http/common-schemas.ts';
 import { ListQuery, pageOf } from '../http/pagination.ts';
 import type { App } from '../http/server.ts';
 import { actorOf } from './actor.ts';
@@ -14,8 +14,6 @@ import { LeadCreateBody, LeadUpdateBody } from './schemas.ts';
 import { loadLeadObjects } from './serialize.ts';
 import { updateLead } from './update-lead.ts';
 
-const IdParams = Type.Object({ id: Type.String() });
-const FieldsQuery = Type.Object({ _fields: Type.Optional(Type.String()) });
 
 export async function registerLeadRoutes(app: App): Promise<void> {
   app.get(

@@ -4,42 +4,47 @@
  * PUT).
  */
 import { Type, type Static } from 'typebox';
-import { CUSTOM_KEYS, NestedContactInput } from '../contacts/schemas.ts';
+import { CUSTOM_KEYS, NestedContactInput, NestedCustomMap } from '../contacts/schemas.ts';
+import { ID_MAX, LABEL_MAX, LIST_MAX, NAME_MAX, OBJECT_KEYS_MAX, TEXT_MAX, URL_MAX } from '../http/input-limits.ts';
 
-const NullableString = Type.Union([Type.String(), Type.Null()]);
+const nullableString = (maxLength: number) => Type.Union([Type.String({ maxLength }), Type.Null()]);
+const NullableLine = nullableString(NAME_MAX);
 
 export const AddressInput = Type.Object(
   {
-    label: Type.Optional(NullableString),
-    address_1: Type.Optional(NullableString),
-    address_2: Type.Optional(NullableString),
-    city: Type.Optional(NullableString),
-    state: Type.Optional(NullableString),
-    zipcode: Type.Optional(NullableString),
-    country: Type.Optional(NullableString),
+    label: Type.Optional(nullableString(LABEL_MAX)),
+    address_1: Type.Optional(NullableLine),
+    address_2: Type.Optional(NullableLine),
+    city: Type.Optional(NullableLine),
+    state: Type.Optional(NullableLine),
+    zipcode: Type.Optional(NullableLine),
+    country: Type.Optional(NullableLine),
   },
   { additionalProperties: false },
 );
 
 const leadProperties = {
-  name: Type.Optional(NullableString),
-  description: Type.Optional(NullableString),
-  url: Type.Optional(NullableString),
-  status_id: Type.Optional(Type.String({ minLength: 1 })),
-  status: Type.Optional(Type.String({ minLength: 1 })),
-  addresses: Type.Optional(Type.Array(AddressInput)),
-  /** Deprecated nested form `{"custom": {"Field name or cf_id": value}}`. */
-  custom: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+  name: Type.Optional(nullableString(NAME_MAX)),
+  description: Type.Optional(nullableString(TEXT_MAX)),
+  url: Type.Optional(nullableString(URL_MAX)),
+  status_id: Type.Optional(Type.String({ minLength: 1, maxLength: ID_MAX })),
+  status: Type.Optional(Type.String({ minLength: 1, maxLength: LABEL_MAX })),
+  addresses: Type.Optional(Type.Array(AddressInput, { maxItems: LIST_MAX })),
+  custom: Type.Optional(NestedCustomMap),
 };
 
 /** `POST /lead/`. */
 export const LeadCreateBody = Type.Object(
-  { ...leadProperties, contacts: Type.Optional(Type.Array(NestedContactInput)) },
-  { additionalProperties: false, patternProperties: CUSTOM_KEYS },
+  { ...leadProperties, contacts: Type.Optional(Type.Array(NestedContactInput, { maxItems: LIST_MAX })) },
+  { additionalProperties: false, patternProperties: CUSTOM_KEYS, maxProperties: OBJECT_KEYS_MAX },
 );
 
 /** `PUT /lead/{id}/`: partial; nested `contacts` are ignored (Close: use the Contact API). */
-export const LeadUpdateBody = Type.Object(leadProperties, { additionalProperties: false, patternProperties: CUSTOM_KEYS });
+export const LeadUpdateBody = Type.Object(leadProperties, {
+  additionalProperties: false,
+  patternProperties: CUSTOM_KEYS,
+  maxProperties: OBJECT_KEYS_MAX,
+});
 
 export type AddressInput = Static<typeof AddressInput>;
 export type LeadCreateBody = Static<typeof LeadCreateBody>;

@@ -5,17 +5,19 @@
 import { sql } from 'kysely';
 import { Type } from 'typebox';
 import { fieldError, notFound } from '../errors.ts';
+import { FieldsQuery, IdParams, IdString } from '../http/common-schemas.ts';
+import { LIST_MAX, NAME_MAX } from '../http/input-limits.ts';
 import type { App } from '../http/server.ts';
 import { lockOrganization } from '../statuses/status-repository.ts';
 import { isKnownCurrency, organizationResponse } from './organization-response.ts';
 
-const Params = Type.Object({ id: Type.String() });
+const Params = IdParams;
 const UpdateBody = Type.Object(
   {
-    name: Type.Optional(Type.String({ minLength: 1 })),
-    currency: Type.Optional(Type.String({ pattern: '^[A-Z]{3}$' })),
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: NAME_MAX })),
+    currency: Type.Optional(Type.String({ pattern: '^[A-Z]{3}$', maxLength: 3 })),
     lead_statuses: Type.Optional(
-      Type.Array(Type.Object({ id: Type.String() }, { additionalProperties: false }), { maxItems: 1000 }),
+      Type.Array(Type.Object({ id: IdString }, { additionalProperties: false }), { maxItems: LIST_MAX }),
     ),
   },
   { additionalProperties: false },
@@ -24,7 +26,7 @@ const UpdateBody = Type.Object(
 export async function registerOrganizationRoutes(app: App): Promise<void> {
   app.get(
     '/organization/:id/',
-    { schema: { tags: ['organizations'], summary: 'Get the organization', params: Params, querystring: Type.Object({ _fields: Type.Optional(Type.String()) }) } },
+    { schema: { tags: ['organizations'], summary: 'Get the organization', params: Params, querystring: FieldsQuery } },
     async (request) => {
       if (request.params.id !== request.ctx.organizationId) throw notFound('organization');
       return organizationResponse(request.ctx.db, request.ctx.organizationId);

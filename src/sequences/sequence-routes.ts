@@ -3,10 +3,10 @@
  * subscriptions run at all: the scheduler only sends for `active` sequences, so pausing one stops
  * every subscription without touching them, and resuming lets the due ones go at the next window.
  */
-import { Type } from 'typebox';
 import type { Db } from '../db/database.ts';
 import { fieldError, fieldErrors, notFound } from '../errors.ts';
 import { recordEvent } from '../events/record-event.ts';
+import { FieldsQuery, IdParams } from '../http/common-schemas.ts';
 import type { RequestContext } from '../http/context.ts';
 import { envelope, ListQuery, pageOf } from '../http/pagination.ts';
 import type { App } from '../http/server.ts';
@@ -16,8 +16,7 @@ import { isValidTimezone, scheduleErrors, type Schedule } from './schedule.ts';
 import { CreateSequenceBody, UpdateSequenceBody } from './sequence-schemas.ts';
 import { findSequence, loadSteps, sequenceResponse, subscriptionCounts, writeSteps } from './sequence-repository.ts';
 
-const Params = Type.Object({ id: Type.String() });
-const FieldsQuery = Type.Object({ _fields: Type.Optional(Type.String()) });
+const Params = IdParams;
 
 function checkTimezoneAndSchedule(timezone: string | undefined, schedule: Schedule | null | undefined): void {
   const errors: Record<string, string> = {};

@@ -3,6 +3,8 @@
  * is changed, one without is created, and an existing step left out is deleted.
  */
 import { Type, type Static } from 'typebox';
+import { IdString } from '../http/common-schemas.ts';
+import { LABEL_MAX, NAME_MAX, SEQUENCE_STEPS_MAX, SMALL_LIST_MAX } from '../http/input-limits.ts';
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()]);
 
@@ -12,10 +14,11 @@ export const ScheduleBody = Type.Object(
   {
     ranges: Type.Array(
       Type.Object(
-        { weekday: Type.Integer(), start: Type.String(), end: Type.String() },
+        // ISO weekday (Monday = 1) and "HH:MM"; schedule.ts names the broken ones more precisely.
+        { weekday: Type.Integer({ minimum: 1, maximum: 7 }), start: Type.String({ maxLength: 5 }), end: Type.String({ maxLength: 5 }) },
         { additionalProperties: false },
       ),
-      { maxItems: 100 },
+      { maxItems: SMALL_LIST_MAX },
     ),
   },
   { additionalProperties: false },
@@ -23,24 +26,24 @@ export const ScheduleBody = Type.Object(
 
 export const StepBody = Type.Object(
   {
-    id: Type.Optional(Type.String()),
+    id: Type.Optional(IdString),
     step_type: Type.Optional(Type.Union([Type.Literal('email'), Type.Literal('call')])),
     delay: Type.Optional(Type.Integer({ minimum: 0, maximum: 10 * 365 * 86400 })),
-    email_template_id: Type.Optional(Nullable(Type.String())),
+    email_template_id: Type.Optional(Nullable(IdString)),
     threading: Type.Optional(Nullable(Type.Union([Type.Literal('old_thread'), Type.Literal('new_thread')]))),
     required: Type.Optional(Type.Boolean()),
-    step_allowed_delay: Type.Optional(Nullable(Type.Integer({ minimum: 0 }))),
+    step_allowed_delay: Type.Optional(Nullable(Type.Integer({ minimum: 0, maximum: 10 * 365 * 86400 }))),
   },
   { additionalProperties: false },
 );
 export type StepBody = Static<typeof StepBody>;
 
 const fields = {
-  name: Type.String({ minLength: 1, maxLength: 500 }),
+  name: Type.String({ minLength: 1, maxLength: NAME_MAX }),
   status: SequenceStatus,
-  timezone: Type.String({ maxLength: 100 }),
+  timezone: Type.String({ maxLength: LABEL_MAX }),
   schedule: Nullable(ScheduleBody),
-  steps: Type.Array(StepBody, { maxItems: 200 }),
+  steps: Type.Array(StepBody, { maxItems: SEQUENCE_STEPS_MAX }),
 };
 
 export const CreateSequenceBody = Type.Object(

@@ -7,7 +7,9 @@
 import { Type } from 'typebox';
 import { badRequest, fieldError, fieldErrors, notFound } from '../errors.ts';
 import { recordEvent } from '../events/record-event.ts';
+import { FieldsQuery, IdParams, IdString } from '../http/common-schemas.ts';
 import type { RequestContext } from '../http/context.ts';
+import { EMAIL_MAX, ID_MAX, NAME_MAX, SMALL_LIST_MAX } from '../http/input-limits.ts';
 import { envelope, ListQuery, pageOf } from '../http/pagination.ts';
 import type { App } from '../http/server.ts';
 import { newId } from '../ids.ts';
@@ -16,19 +18,19 @@ import { findSequence } from './sequence-repository.ts';
 import { findSubscription, senderErrors, subscriptionResponse, type SubscriptionRow } from './subscription-repository.ts';
 import { changeSubscriptions } from './subscription-state.ts';
 
-const Params = Type.Object({ id: Type.String() });
-const FieldsQuery = Type.Object({ _fields: Type.Optional(Type.String()) });
-const Required = Type.String({ minLength: 1 });
+const Params = IdParams;
+const Required = (maxLength: number) => Type.String({ minLength: 1, maxLength });
+const CallsAssignedTo = Type.Union([Type.Array(IdString, { maxItems: SMALL_LIST_MAX }), Type.Null()]);
 
 const CreateBody = Type.Object(
   {
-    sequence_id: Required,
-    contact_id: Required,
-    contact_email: Required,
-    sender_account_id: Required,
-    sender_name: Required,
-    sender_email: Required,
-    calls_assigned_to: Type.Optional(Type.Union([Type.Array(Type.String(), { maxItems: 100 }), Type.Null()])),
+    sequence_id: Required(ID_MAX),
+    contact_id: Required(ID_MAX),
+    contact_email: Required(EMAIL_MAX),
+    sender_account_id: Required(ID_MAX),
+    sender_name: Required(NAME_MAX),
+    sender_email: Required(EMAIL_MAX),
+    calls_assigned_to: Type.Optional(CallsAssignedTo),
   },
   { additionalProperties: false },
 );
@@ -36,10 +38,10 @@ const CreateBody = Type.Object(
 const UpdateBody = Type.Object(
   {
     status: Type.Optional(Type.Union([Type.Literal('paused'), Type.Literal('active')])),
-    sender_account_id: Type.Optional(Required),
-    sender_name: Type.Optional(Required),
-    sender_email: Type.Optional(Required),
-    calls_assigned_to: Type.Optional(Type.Union([Type.Array(Type.String(), { maxItems: 100 }), Type.Null()])),
+    sender_account_id: Type.Optional(Required(ID_MAX)),
+    sender_name: Type.Optional(Required(NAME_MAX)),
+    sender_email: Type.Optional(Required(EMAIL_MAX)),
+    calls_assigned_to: Type.Optional(CallsAssignedTo),
   },
   { additionalProperties: false },
 );
@@ -47,9 +49,9 @@ const UpdateBody = Type.Object(
 const ListFilters = Type.Intersect([
   ListQuery,
   Type.Object({
-    sequence_id: Type.Optional(Type.String()),
-    contact_id: Type.Optional(Type.String()),
-    lead_id: Type.Optional(Type.String()),
+    sequence_id: Type.Optional(IdString),
+    contact_id: Type.Optional(IdString),
+    lead_id: Type.Optional(IdString),
   }),
 ]);
 

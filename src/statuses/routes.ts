@@ -5,7 +5,9 @@
 import { Type } from 'typebox';
 import { notFound } from '../errors.ts';
 import { recordEvents } from '../events/record-event.ts';
+import { FieldsQuery, IdParams } from '../http/common-schemas.ts';
 import type { RequestContext } from '../http/context.ts';
+import { LABEL_MAX } from '../http/input-limits.ts';
 import { envelope, ListQuery, pageOf } from '../http/pagination.ts';
 import type { App } from '../http/server.ts';
 import { newId } from '../ids.ts';
@@ -19,10 +21,9 @@ import {
   statusResponse,
 } from './status-repository.ts';
 
-const Params = Type.Object({ id: Type.String() });
-const FieldsQuery = Type.Object({ _fields: Type.Optional(Type.String()) });
+const Params = IdParams;
 const StatusBody = Type.Object(
-  { label: Type.String({ maxLength: 200, description: 'Shown name of the status; unique per organization, case-insensitively.' }) },
+  { label: Type.String({ maxLength: LABEL_MAX, description: 'Shown name of the status; unique per organization, case-insensitively.' }) },
   { additionalProperties: false },
 );
 

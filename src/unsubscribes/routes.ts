@@ -6,12 +6,13 @@
 import { Type } from 'typebox';
 import { notFound } from '../errors.ts';
 import { recordEvent } from '../events/record-event.ts';
+import { EMAIL_MAX } from '../http/input-limits.ts';
 import { envelope, ListQuery, pageOf } from '../http/pagination.ts';
 import type { App } from '../http/server.ts';
 import { eventBase, actorOf } from '../leads/actor.ts';
 import { formatTimestamp } from '../time.ts';
 
-const Body = Type.Object({ email: Type.String({ format: 'email' }) }, { additionalProperties: false });
+const Body = Type.Object({ email: Type.String({ format: 'email', maxLength: EMAIL_MAX }) }, { additionalProperties: false });
 
 function unsubscribeResponse(row: { organization_id: string; email: string; date_created: Date }) {
   return { email: row.email, organization_id: row.organization_id, date_created: formatTimestamp(row.date_created) };
@@ -75,7 +76,7 @@ export async function registerUnsubscribeRoutes(app: App): Promise<void> {
 
   app.delete(
     '/unsubscribe/email/:email/',
-    { schema: { tags: ['unsubscribes'], summary: 'Resubscribe an email address', params: Type.Object({ email: Type.String() }) } },
+    { schema: { tags: ['unsubscribes'], summary: 'Resubscribe an email address', params: Type.Object({ email: Type.String({ maxLength: EMAIL_MAX }) }) } },
     async (request) => {
       const ctx = request.ctx;
       const actor = actorOf(ctx);

@@ -4,6 +4,7 @@
 import { Type } from 'typebox';
 import type { Db } from '../db/database.ts';
 import { notFound } from '../errors.ts';
+import { FieldsQuery, IdParams } from '../http/common-schemas.ts';
 import { envelope, ListQuery, pageOf } from '../http/pagination.ts';
 import type { App } from '../http/server.ts';
 import { formatTimestamp } from '../time.ts';
@@ -43,7 +44,7 @@ async function findUser(db: Db, organizationId: string, id: string): Promise<Use
 }
 
 export async function registerUserRoutes(app: App): Promise<void> {
-  app.get('/me/', { schema: { tags: ['users'], summary: 'The calling user', querystring: Type.Object({ _fields: Type.Optional(Type.String()) }) } }, async (request) => {
+  app.get('/me/', { schema: { tags: ['users'], summary: 'The calling user', querystring: FieldsQuery } }, async (request) => {
     const { db, organizationId, userId } = request.ctx;
     const user = await findUser(db, organizationId, userId);
     if (!user) throw notFound('user');
@@ -98,7 +99,7 @@ export async function registerUserRoutes(app: App): Promise<void> {
 
   app.get(
     '/user/:id/',
-    { schema: { tags: ['users'], summary: 'Get a user', params: Type.Object({ id: Type.String() }), querystring: Type.Object({ _fields: Type.Optional(Type.String()) }) } },
+    { schema: { tags: ['users'], summary: 'Get a user', params: IdParams, querystring: FieldsQuery } },
     async (request) => {
       const user = await findUser(request.ctx.db, request.ctx.organizationId, request.params.id);
       if (!user) throw notFound('user');

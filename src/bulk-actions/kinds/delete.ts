@@ -5,6 +5,7 @@
  */
 import { Type } from 'typebox';
 import { fieldError } from '../../errors.ts';
+import { LABEL_MAX } from '../../http/input-limits.ts';
 import { deleteLeads } from '../../leads/delete-leads.ts';
 import type { BulkActionKind } from '../kind.ts';
 
@@ -18,7 +19,7 @@ export const deleteKind: BulkActionKind<DeleteParams> = {
   // deleteLeads records the events with one multi-row INSERT of 15 parameters per lead: past
   // ~4,300 leads it would exceed PostgreSQL's 65,535 parameters per statement.
   maxBatchSize: 2000,
-  bodyProperties: { bulk_object_type: Type.Optional(Type.Union([Type.String(), Type.Null()])) },
+  bodyProperties: { bulk_object_type: Type.Optional(Type.Union([Type.String({ maxLength: LABEL_MAX }), Type.Null()])) },
 
   async validateCreate(_ctx, body) {
     const type = body.bulk_object_type;

@@ -7,7 +7,9 @@
 import { Type } from 'typebox';
 import { fieldError } from '../../errors.ts';
 import { findCustomField, loadCustomFields, normalizeCustomValue, type CustomFieldDef } from '../../custom-fields/values.ts';
+import { nullableString } from '../../http/common-schemas.ts';
 import type { RequestContext } from '../../http/context.ts';
+import { ID_MAX, LABEL_MAX, LIST_MAX } from '../../http/input-limits.ts';
 import { BulkActionFatalError, type BulkActionKind, type BulkActionRecord, type ItemOutcome, type Trx } from '../kind.ts';
 import { applyEdit, type FieldChange } from './edit-batch.ts';
 
@@ -162,19 +164,20 @@ async function processBatch(trx: Trx, action: BulkActionRecord<EditParams>, item
   });
 }
 
-const nullableString = Type.Optional(Type.Union([Type.String(), Type.Null()]));
+const optional = (maxLength: number) => Type.Optional(nullableString(maxLength));
 
 export const editKind: BulkActionKind<EditParams> = {
   name: 'edit',
   idPrefix: 'bulkedit',
   bodyProperties: {
-    type: Type.Optional(Type.String()),
-    lead_status_id: nullableString,
-    custom_field_id: nullableString,
-    custom_field_name: nullableString,
+    type: Type.Optional(Type.String({ maxLength: LABEL_MAX })),
+    lead_status_id: optional(ID_MAX),
+    custom_field_id: optional(ID_MAX),
+    custom_field_name: optional(LABEL_MAX),
+    // Checked against the field's type, length included, by normalizeCustomValue.
     custom_field_value: Type.Optional(Type.Unknown()),
-    custom_field_values: Type.Optional(Type.Union([Type.Array(Type.Unknown()), Type.Null()])),
-    custom_field_operation: nullableString,
+    custom_field_values: Type.Optional(Type.Union([Type.Array(Type.Unknown(), { maxItems: LIST_MAX }), Type.Null()])),
+    custom_field_operation: optional(LABEL_MAX),
   },
 
   async validateCreate(ctx, body) {

@@ -23,6 +23,8 @@ import { loadLeadData } from '../../email/recipient-data.ts';
 import { createTemplateRenderer } from '../../email/render.ts';
 import { loadConfig } from '../../config.ts';
 import { fieldError, fieldErrors } from '../../errors.ts';
+import { nullableString } from '../../http/common-schemas.ts';
+import { EMAIL_MAX, ID_MAX, LABEL_MAX, NAME_MAX } from '../../http/input-limits.ts';
 import { signingSecret } from '../../unsubscribe-links/secret.ts';
 import { BulkActionFatalError, type BulkActionKind, type ItemOutcome } from '../kind.ts';
 import { countRecipients, isSendable, recipientsOf, type ContactPreference } from './email-recipients.ts';
@@ -37,7 +39,7 @@ export interface EmailParams {
 }
 
 const PREFERENCES: readonly ContactPreference[] = ['lead', 'contact', 'all'];
-const NullableString = Type.Optional(Type.Union([Type.String(), Type.Null()]));
+const optional = (maxLength: number) => Type.Optional(nullableString(maxLength));
 
 /** Parses `"Name" <a@b>` or `a@b`. */
 function parseSender(raw: string): { name: string | null; email: string } {
@@ -53,13 +55,14 @@ export const emailKind: BulkActionKind<EmailParams> = {
   name: 'email',
   idPrefix: 'bulkemail',
   bodyProperties: {
-    template_id: NullableString,
-    contact_preference: NullableString,
-    email_account_id: NullableString,
-    sender: NullableString,
-    sender_account_id: NullableString,
-    sender_name: NullableString,
-    sender_email: NullableString,
+    template_id: optional(ID_MAX),
+    contact_preference: optional(LABEL_MAX),
+    email_account_id: optional(ID_MAX),
+    // `"Name" <address>`: a name, an address and the five characters around them.
+    sender: optional(NAME_MAX + EMAIL_MAX + 5),
+    sender_account_id: optional(ID_MAX),
+    sender_name: optional(NAME_MAX),
+    sender_email: optional(EMAIL_MAX),
   },
   listFilterParams: ['template_id'],
 

@@ -13,6 +13,8 @@
 import { Type } from 'typebox';
 import { fieldError, fieldErrors } from '../../errors.ts';
 import { recordEvents } from '../../events/record-event.ts';
+import { IdString, nullableString } from '../../http/common-schemas.ts';
+import { EMAIL_MAX, ID_MAX, LABEL_MAX, NAME_MAX, SMALL_LIST_MAX } from '../../http/input-limits.ts';
 import { countSubscribeCandidates, subscribeLeads } from '../../sequences/bulk-subscribe.ts';
 import { findSequence } from '../../sequences/sequence-repository.ts';
 import { senderErrors, subscriptionResponse } from '../../sequences/subscription-repository.ts';
@@ -40,7 +42,7 @@ const CHANGE: Record<Exclude<ActionType, 'subscribe'>, { change: SubscriptionCha
   resume_finished: { change: 'resume_finished', from: 'finished', none: 'no_finished_subscription' },
 };
 
-const NullableString = Type.Optional(Type.Union([Type.String(), Type.Null()]));
+const optional = (maxLength: number) => Type.Optional(nullableString(maxLength));
 
 // The engine does not hand its clock to kinds; the batch runs now.
 const batchTime = () => new Date();
@@ -104,14 +106,14 @@ export const sequenceSubscriptionKind: BulkActionKind<SequenceSubscriptionParams
   name: 'sequence_subscription',
   idPrefix: 'bulkseqsub',
   bodyProperties: {
-    action_type: NullableString,
-    sequence_id: NullableString,
-    sender_account_id: NullableString,
-    sender_name: NullableString,
-    sender_email: NullableString,
-    contact_preference: NullableString,
-    calls_assigned_to: Type.Optional(Type.Union([Type.Array(Type.String(), { maxItems: 100 }), Type.Null()])),
-    from_phone_number_id: NullableString,
+    action_type: optional(LABEL_MAX),
+    sequence_id: optional(ID_MAX),
+    sender_account_id: optional(ID_MAX),
+    sender_name: optional(NAME_MAX),
+    sender_email: optional(EMAIL_MAX),
+    contact_preference: optional(LABEL_MAX),
+    calls_assigned_to: Type.Optional(Type.Union([Type.Array(IdString, { maxItems: SMALL_LIST_MAX }), Type.Null()])),
+    from_phone_number_id: optional(ID_MAX),
   },
 
   async validateCreate(ctx, body) {

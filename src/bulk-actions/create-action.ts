@@ -35,7 +35,7 @@ export async function createBulkAction(
   }
   const sort = body.sort ?? [];
   const resultsLimit = body.results_limit ?? null;
-  await compileSelection(ctx.db, {
+  const selection = await compileSelection(ctx.db, {
     organizationId: ctx.organizationId,
     userId: ctx.userId,
     tzOffsetMinutes: ctx.tzOffsetMinutes,
@@ -55,8 +55,9 @@ export async function createBulkAction(
         kind: kind.name,
         status: 'created',
         params: JSON.stringify(params),
-        s_query: JSON.stringify(body.s_query),
-        sort: JSON.stringify(sort),
+        // The validated selection, not the request's JSON (unknown keys of any size stay out).
+        s_query: JSON.stringify(selection.sQuery),
+        sort: JSON.stringify(selection.sort),
         results_limit: resultsLimit,
         tz_offset_minutes: ctx.tzOffsetMinutes,
         send_done_email: body.send_done_email ?? true,

@@ -16,12 +16,18 @@ export interface SelectionInput {
   readonly resultsLimit: number | null;
 }
 
-/** Compiles (and so validates: 400s name `s_query…`/`sort…` paths) the selection of an action. */
-export async function compileSelection(db: Db, input: SelectionInput): Promise<{ text: string; values: unknown[] }> {
+/**
+ * Compiles (and so validates: 400s name `s_query…`/`sort…` paths) the selection of an action; also
+ * returns the validated `s_query` and `sort` as JSON, which is what an action stores.
+ */
+export async function compileSelection(
+  db: Db,
+  input: SelectionInput,
+): Promise<{ text: string; values: unknown[]; sQuery: Record<string, unknown>; sort: Record<string, unknown>[] }> {
   const compiled = await compileLeadSelection(
     { db, organizationId: input.organizationId, userId: input.userId, tzOffsetMinutes: input.tzOffsetMinutes, now: input.now },
     { query: input.sQuery, sort: input.sort, resultsLimit: input.resultsLimit },
     { query: 's_query', sort: 'sort' },
   );
-  return { text: compiled.text, values: [...compiled.values] };
+  return { text: compiled.text, values: [...compiled.values], sQuery: compiled.query, sort: compiled.sort };
 }

@@ -8,6 +8,7 @@ import { fieldError } from '../errors.ts';
 import { decodeCursor, encodeCursor, fingerprint } from './cursor.ts';
 import { outputItems } from './output-fields.ts';
 import { parseResultsLimit, parseSearchRequest } from './search-request.ts';
+import { queryToJson, sortToJson } from './query-json.ts';
 import { prepareSelection, type SelectionPaths } from './selection.ts';
 import { countStatement, ordinalStatement, pageStatement, selectionSorts, type StatementScope } from './statements.ts';
 
@@ -32,7 +33,8 @@ function statementScope(scope: SearchScope): StatementScope {
 /**
  * Validates s_query/sort (errors name `${paths.query}…`/`${paths.sort}…`), requires that it selects
  * leads (400 otherwise), and returns ONE parametrised statement selecting columns (id text, ordinal
- * bigint — 1-based position in sort order, ties by id), capped by resultsLimit.
+ * bigint — 1-based position in sort order, ties by id), capped by resultsLimit, with the validated
+ * query and sort as JSON.
  *
  * @example
  * const stmt = await compileLeadSelection(scope, { query: { type: 'match_all' }, resultsLimit: 10 });
@@ -42,14 +44,16 @@ export async function compileLeadSelection(
   scope: SearchScope,
   input: { query: unknown; sort?: unknown; resultsLimit?: number | null },
   paths: SelectionPaths = { query: 'query', sort: 'sort' },
-): Promise<{ text: string; values: unknown[] }> {
+): Promise<{ text: string; values: unknown[]; query: Record<string, unknown>; sort: Record<string, unknown>[] }> {
   const selection = await prepareSelection(scope.db, scope.organizationId, input, paths);
   if (selection.resultType !== 'lead') {
     throw fieldError(paths.query, `This query selects ${selection.resultType}s; bulk actions act on leads.`);
   }
   // Checked here too: a negative or fractional LIMIT would be a database error, not a 400.
   const resultsLimit = parseResultsLimit(input.resultsLimit, 'results_limit');
-  return ordinalStatement(selection, statementScope(scope), resultsLimit);
+  const statement = ordinalStatement(selection, statementScope(scope), resultsLimit);
+  // The validated query and sort as JSON, for callers that store the selection (query-json.ts).
+  return { ...statement, query: queryToJson(selection.query), sort: sortToJson(selection.sort) };
 }
 
 /** Runs a /data/search/ request body. */

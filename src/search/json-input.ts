@@ -3,18 +3,28 @@
  * (`query.queries[1].condition.mode`) and says what is allowed there.
  */
 import { fieldError } from '../errors.ts';
+import { textProblem } from '../http/input-guard.ts';
 
 export type JsonObject = Readonly<Record<string, unknown>>;
 
-/** Limits that keep any input's cost bounded. */
+/**
+ * Limits that keep any query's cost bounded. Each word of a text condition becomes its own regular
+ * expression (and, on leads, its own sub-queries), so words are bounded per value (after removing
+ * duplicates) and in all; the bind parameters of one statement are bounded far below PostgreSQL's
+ * 65,535, and every statement runs under DB_STATEMENT_TIMEOUT_MS besides.
+ */
 export const LIMITS = {
   depth: 32,
   nodes: 2000,
   listItems: 1000,
   stringLength: 1000,
+  /** Distinct words in one text value. */
+  textWords: 20,
+  /** Distinct words of all text values of one query, Smart Views it uses included. */
+  queryWords: 100,
+  /** Bind parameters of one compiled statement. */
+  parameters: 10_000,
 } as const;
-
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 export function describe(value: unknown): string {
   if (value === undefined) return 'nothing';
@@ -43,10 +53,9 @@ export function asString(value: unknown, path: string, { allowEmpty = true } = {
   if (typeof value !== 'string') throw fieldError(path, `Expected a string, got ${describe(value)}.`);
   if (!allowEmpty && value === '') throw fieldError(path, 'This field may not be blank.');
   if (value.length > LIMITS.stringLength) throw fieldError(path, `At most ${LIMITS.stringLength} characters are allowed here.`);
-  // PostgreSQL text cannot hold NUL; refusing it here keeps it from becoming a database error.
-  if (value.includes('\u0000')) throw fieldError(path, 'Must not contain NUL characters.');
-  // A lone surrogate cannot be encoded; inside a jsonb parameter PostgreSQL would reject it.
-  if (LONE_SURROGATE.test(value)) throw fieldError(path, 'Must be valid Unicode text (it has an unpaired surrogate).');
+  // Requests were checked at the edge; stored queries (Smart Views) come through here too.
+  const problem = textProblem(value);
+  if (problem) throw fieldError(path, problem);
   return value;
 }
 

@@ -5,8 +5,8 @@
 import { fieldError } from '../errors.ts';
 import { CONDITION_TYPES, TEXT_MODES, type Condition, type FieldKind, type Moment, type OffsetAmounts } from './ast.ts';
 import { conditionsFor } from './fields.ts';
-import { asEnum, asList, asNegate, asObject, asOptionalNumber, asString, asStringList, at, describe } from './json-input.ts';
-import { textWords } from './text-match.ts';
+import { asEnum, asList, asNegate, asObject, asOptionalNumber, asString, asStringList, at, describe, LIMITS } from './json-input.ts';
+import { distinctWords } from './text-match.ts';
 
 /** How deep `offset` moments may nest. */
 const MAX_MOMENT_DEPTH = 5;
@@ -32,8 +32,12 @@ export interface FieldInfo {
 export function parseTextValue(raw: Readonly<Record<string, unknown>>, path: string): { mode: (typeof TEXT_MODES)[number]; value: string } {
   const mode = raw.mode === undefined ? 'full_words' : asEnum(raw.mode, at(path, 'mode'), TEXT_MODES);
   const value = asString(raw.value, at(path, 'value'));
-  if (mode !== 'exact_value' && textWords(value).length === 0) {
-    throw fieldError(at(path, 'value'), `Must contain at least one word (letters or digits) for mode "${mode}".`);
+  if (mode !== 'exact_value') {
+    const words = distinctWords(value).length;
+    if (words === 0) throw fieldError(at(path, 'value'), `Must contain at least one word (letters or digits) for mode "${mode}".`);
+    if (words > LIMITS.textWords) {
+      throw fieldError(at(path, 'value'), `At most ${LIMITS.textWords} different words are allowed in one text value; this one has ${words}.`);
+    }
   }
   return { mode, value };
 }

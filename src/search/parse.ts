@@ -15,6 +15,7 @@ import { customFieldKind, isResultType, objectTypeDef, SORTABLE_KINDS } from './
 import { asEnum, asList, asNegate, asObject, asString, at, describe, LIMITS } from './json-input.ts';
 import { parseCondition, parseTextValue, type FieldInfo } from './parse-condition.ts';
 import { relatedTypesOf } from './related.ts';
+import { distinctWords } from './text-match.ts';
 
 export interface CustomFieldDefinition {
   readonly id: string;
@@ -80,7 +81,31 @@ export function parseQuery(
   catalog: Catalog,
   expanding: readonly string[] = [],
 ): Query {
-  return parseNode(raw, path, objectType, { catalog, expanding, nodes: 0 }, 0);
+  const query = parseNode(raw, path, objectType, { catalog, expanding, nodes: 0 }, 0);
+  const words = textWordsOf(query);
+  if (words > LIMITS.queryWords) {
+    throw fieldError(path, `A query may search for at most ${LIMITS.queryWords} words in all (its text values and Smart Views); this one has ${words}.`);
+  }
+  return query;
+}
+
+/** Distinct words per text value, summed over the query: each costs its own regular expression. */
+function textWordsOf(q: Query): number {
+  switch (q.type) {
+    case 'and':
+    case 'or':
+      return q.queries.reduce((sum, s) => sum + textWordsOf(s), 0);
+    case 'text':
+      return q.mode === 'exact_value' ? 0 : distinctWords(q.value).length;
+    case 'field_condition':
+      return q.condition.type === 'text' && q.condition.mode !== 'exact_value' ? distinctWords(q.condition.value).length : 0;
+    case 'has_related':
+      return textWordsOf(q.related_query);
+    case 'saved_search':
+      return textWordsOf(q.query);
+    default:
+      return 0;
+  }
 }
 
 function parseNode(raw: unknown, path: string, objectType: string, state: State, depth: number): Query {

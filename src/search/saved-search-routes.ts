@@ -5,13 +5,15 @@ import { Type } from 'typebox';
 import type { Db } from '../db/database.ts';
 import { fieldError, notFound } from '../errors.ts';
 import { newId } from '../ids.ts';
+import { FieldsQuery, IdParams } from '../http/common-schemas.ts';
+import { LABEL_MAX } from '../http/input-limits.ts';
 import { envelope, ListQuery, pageOf } from '../http/pagination.ts';
 import type { App } from '../http/server.ts';
 import type { ResultObjectType } from './ast.ts';
 import { checkSavedQuery, SAVED_SEARCH_TYPES, savedSearchResponse, type SavedSearchRow } from './saved-searches.ts';
 
 const tags = ['saved searches'];
-const Params = Type.Object({ id: Type.String() });
+const Params = IdParams;
 const TypeEnum = Type.Union(SAVED_SEARCH_TYPES.map((t) => Type.Literal(t)));
 const Body = Type.Object(
   {
@@ -24,7 +26,7 @@ const Body = Type.Object(
   { additionalProperties: false },
 );
 const UpdateBody = Type.Partial(Body, { additionalProperties: false });
-const Fields = Type.Object({ _fields: Type.Optional(Type.String()) });
+const Fields = FieldsQuery;
 
 async function findSavedSearch(db: Db, organizationId: string, id: string): Promise<SavedSearchRow | undefined> {
   return db.selectFrom('saved_searches').selectAll().where('organization_id', '=', organizationId).where('id', '=', id).executeTakeFirst() as Promise<
@@ -44,7 +46,10 @@ export async function registerSavedSearchRoutes(app: App): Promise<void> {
       schema: {
         tags,
         summary: 'List Smart Views',
-        querystring: Type.Intersect([ListQuery, Type.Object({ type: Type.Optional(Type.String()), type__in: Type.Optional(Type.String()) })]),
+        querystring: Type.Intersect([
+          ListQuery,
+          Type.Object({ type: Type.Optional(Type.String({ maxLength: LABEL_MAX })), type__in: Type.Optional(Type.String({ maxLength: LABEL_MAX })) }),
+        ]),
       },
     },
     async (request) => {

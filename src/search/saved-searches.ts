@@ -9,6 +9,7 @@ import { RESULT_OBJECT_TYPES, type ResultObjectType } from './ast.ts';
 import { asObject } from './json-input.ts';
 import { namedResultType } from './parse.ts';
 import { parseResultsLimit } from './search-request.ts';
+import { queryToJson, sortToJson } from './query-json.ts';
 import { prepareSelection } from './selection.ts';
 import { formatTimestamp } from '../time.ts';
 
@@ -66,11 +67,18 @@ export async function checkSavedQuery(
     throw fieldError('s_query.query', `A saved search needs an object_type clause; add {"type": "object_type", "object_type": "${type}"}.`);
   }
   if (named !== type) throw fieldError('s_query.query', `This query finds ${named}s, but the saved search's type is "${type}".`);
-  await prepareSelection(db, organizationId, { query: o.query, sort: o.sort }, { query: 's_query.query', sort: 's_query.sort' }, { expanding: selfId ? [selfId] : [] });
+  const selection = await prepareSelection(
+    db,
+    organizationId,
+    { query: o.query, sort: o.sort },
+    { query: 's_query.query', sort: 's_query.sort' },
+    { expanding: selfId ? [selfId] : [] },
+  );
   const resultsLimit = parseResultsLimit(o.results_limit, 's_query.results_limit');
-  const stored: Record<string, unknown> = { query: o.query };
+  // What was validated is what is stored (query-json.ts), never the request's raw JSON.
+  const stored: Record<string, unknown> = { query: queryToJson(selection.query) };
   if (resultsLimit !== null) stored.results_limit = resultsLimit;
-  if (o.sort !== undefined && o.sort !== null) stored.sort = o.sort;
+  if (o.sort !== undefined && o.sort !== null) stored.sort = sortToJson(selection.sort);
   return stored;
 }
 

@@ -25,5 +25,5 @@ export async function prepareSelection(
   const resultType = resultTypeOf(input.query, paths.query);
   const query = parseQuery(input.query, paths.query, resultType, catalog, options.expanding ?? []);
   const sort = parseSort(input.sort, paths.sort, resultType, catalog);
-  return { resultType, query, sort };
+  return { resultType, query, sort, queryPath: paths.query };
 }

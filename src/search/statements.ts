@@ -9,13 +9,17 @@ import type { CursorPosition } from './cursor.ts';
 import { objectTypeDef } from './fields.ts';
 import { cursorValueSql, DEFAULT_SORT, keysetAfter, orderBy, sortSql, type SortSql } from './keyset.ts';
 import type { MomentClock } from './moments.ts';
-import { SqlBuilder } from './sql-builder.ts';
+import { ParameterLimitError, SqlBuilder } from './sql-builder.ts';
+import { fieldError } from '../errors.ts';
+import { LIMITS } from './json-input.ts';
 
 export interface Selection {
   readonly resultType: ResultObjectType;
   readonly query: Query;
   /** Sort keys as requested (empty: the default order). */
   readonly sort: readonly SortKey[];
+  /** Where the query was in the request (`query`, `s_query`), for errors found while compiling. */
+  readonly queryPath?: string;
 }
 
 export interface StatementScope {
@@ -31,6 +35,19 @@ export interface Statement {
 
 const ALIAS = 'a';
 
+/** Runs `build`, turning a statement over the parameter limit into a 400 on the query. */
+function bounded<T>(selection: Selection, build: () => T): T {
+  try {
+    return build();
+  } catch (error) {
+    if (!(error instanceof ParameterLimitError)) throw error;
+    throw fieldError(
+      selection.queryPath ?? 'query',
+      `This query needs more than ${LIMITS.parameters} values (terms, words, ids); split it into smaller queries.`,
+    );
+  }
+}
+
 function start(selection: Selection, scope: StatementScope) {
   const b = new SqlBuilder(scope.organizationId);
   const table = objectTypeDef(selection.resultType)!.table;
@@ -42,29 +59,35 @@ function start(selection: Selection, scope: StatementScope) {
 
 /** The sort keys' SQL of a selection (for decoding cursors before building the page). */
 export function selectionSorts(selection: Selection, scope: StatementScope): SortSql[] {
-  return start(selection, scope).sorts;
+  return bounded(selection, () => start(selection, scope).sorts);
 }
 
 /** One page: `id` and the sort keys as text (`k0`, `k1`, …), `limit` rows after `cursor`. */
 export function pageStatement(selection: Selection, scope: StatementScope, cursor: CursorPosition | null, limit: number): Statement {
-  const { b, from, sorts } = start(selection, scope);
-  const keyset = cursor ? ` AND ${keysetAfter(sorts, cursor.values, cursor.id, ALIAS, b)}` : '';
-  const columns = [`${ALIAS}.id AS id`, ...sorts.map((s, i) => `${cursorValueSql(s)} AS k${i}`)].join(', ');
-  const text = `SELECT ${columns} ${from}${keyset} ORDER BY ${orderBy(sorts, ALIAS)} LIMIT ${b.param(limit)}`;
-  return { text, values: b.values };
+  return bounded(selection, () => {
+    const { b, from, sorts } = start(selection, scope);
+    const keyset = cursor ? ` AND ${keysetAfter(sorts, cursor.values, cursor.id, ALIAS, b)}` : '';
+    const columns = [`${ALIAS}.id AS id`, ...sorts.map((s, i) => `${cursorValueSql(s)} AS k${i}`)].join(', ');
+    const text = `SELECT ${columns} ${from}${keyset} ORDER BY ${orderBy(sorts, ALIAS)} LIMIT ${b.param(limit)}`;
+    return { text, values: b.values };
+  });
 }
 
 /** `total`: how many objects match. */
 export function countStatement(selection: Selection, scope: StatementScope): Statement {
-  const { b, from } = start({ ...selection, sort: [] }, scope);
-  return { text: `SELECT count(*)::bigint AS total ${from}`, values: b.values };
+  return bounded(selection, () => {
+    const { b, from } = start({ ...selection, sort: [] }, scope);
+    return { text: `SELECT count(*)::bigint AS total ${from}`, values: b.values };
+  });
 }
 
 /** `id` and `ordinal` (1-based position in the sort order), at most `resultsLimit` rows. */
 export function ordinalStatement(selection: Selection, scope: StatementScope, resultsLimit: number | null): Statement {
-  const { b, from, sorts } = start(selection, scope);
-  const order = orderBy(sorts, ALIAS);
-  const limit = resultsLimit === null ? '' : ` LIMIT ${b.param(resultsLimit)}`;
-  const text = `SELECT ${ALIAS}.id AS id, row_number() OVER (ORDER BY ${order}) AS ordinal ${from} ORDER BY ${order}${limit}`;
-  return { text, values: b.values };
+  return bounded(selection, () => {
+    const { b, from, sorts } = start(selection, scope);
+    const order = orderBy(sorts, ALIAS);
+    const limit = resultsLimit === null ? '' : ` LIMIT ${b.param(resultsLimit)}`;
+    const text = `SELECT ${ALIAS}.id AS id, row_number() OVER (ORDER BY ${order}) AS ordinal ${from} ORDER BY ${order}${limit}`;
+    return { text, values: b.values };
+  });
 }

@@ -22,6 +22,16 @@ export function textWords(value: string): string[] {
   return value.match(WORD) ?? [];
 }
 
+/** The words of `value` without repeats (matching ignores case, so `Acme acme` is one word). */
+export function distinctWords(value: string): string[] {
+  const seen = new Map<string, string>();
+  for (const word of textWords(value)) {
+    const key = word.toLowerCase();
+    if (!seen.has(key)) seen.set(key, word);
+  }
+  return [...seen.values()];
+}
+
 function escapeRegex(word: string): string {
   // Words hold only letters, digits and `_`; escaping anyway keeps the pattern safe if WORD changes.
   return word.replace(/[\\^$.*+?()[\]{}|-]/g, '\\$&');
@@ -31,7 +41,8 @@ function escapeRegex(word: string): string {
  * The PostgreSQL regular expressions that must all match for `mode` (not `exact_value`).
  */
 export function wordPatterns(mode: Exclude<TextMode, 'exact_value'>, value: string): string[] {
-  const words = textWords(value).map(escapeRegex);
+  // Order and repeats matter in a phrase only; elsewhere a repeated word would only repeat a test.
+  const words = (mode === 'phrase' ? textWords(value) : distinctWords(value)).map(escapeRegex);
   switch (mode) {
     case 'full_words':
       return words.map((w) => `\\m${w}\\M`);

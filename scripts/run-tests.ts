@@ -5,7 +5,9 @@
  * sharing rows, and every test runs on the real engine.
  *
  * `npm test -- test/http` runs only the files whose path contains one of the arguments.
- * With TEST_DATABASE_URL set, that server is used instead of an embedded one.
+ * With TEST_DATABASE_URL set, that server is used instead of an embedded one. Test files get the
+ * superuser URL (SLUICE_TEST_ADMIN_URL) and, with the embedded server, its data directory
+ * (SLUICE_TEST_PG_DATA_DIR: a test looks through its files for secrets).
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -41,10 +43,13 @@ if (files.length === 0) {
 let adminUrl = process.env.TEST_DATABASE_URL;
 let stop: () => Promise<void> = async () => {};
 let pgDir: string | undefined;
+let clusterDir: string | undefined;
 if (!adminUrl) {
   pgDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-test-pg-'));
   const server = await startEmbeddedPostgres(path.join(pgDir, 'pg'), await freePort());
-  adminUrl = server.connectionString;
+  // CREATE DATABASE … TEMPLATE needs the superuser; Sluice itself connects as the app role.
+  adminUrl = server.adminConnectionString;
+  clusterDir = server.dataDir;
   stop = server.stop;
 }
 
@@ -71,7 +76,7 @@ const child = spawn(
   ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-timeout=300000', '--test-force-exit', ...files],
   {
     stdio: 'inherit',
-    env: { ...process.env, SLUICE_TEST_ADMIN_URL: adminUrl, SLUICE_TEST_TEMPLATE_DB: TEMPLATE_DB, LOG_LEVEL: 'silent', RATE_LIMIT_PER_KEY: '0', SECRET_KEY: secretKey, AUTH_FAILURES_PER_MINUTE: '0' },
+    env: { ...process.env, SLUICE_TEST_ADMIN_URL: adminUrl, SLUICE_TEST_TEMPLATE_DB: TEMPLATE_DB, LOG_LEVEL: 'silent', RATE_LIMIT_PER_KEY: '0', SECRET_KEY: secretKey, ...(clusterDir ? { SLUICE_TEST_PG_DATA_DIR: clusterDir } : {}), AUTH_FAILURES_PER_MINUTE: '0' },
   },
 );
 const code: number = await new Promise((resolve) => child.on('exit', (c, signal) => resolve(c ?? (signal ? 1 : 0))));

@@ -18,13 +18,14 @@ export async function openBenchDatabase(name = 'sluice_bench'): Promise<OpenData
   if (!connectionString) {
     const embedded = await startEmbeddedPostgres(path.join(config.dataDir, 'pg'), config.embeddedPgPort);
     stopEmbedded = embedded.stop;
-    const admin = new pg.Client({ connectionString: embedded.connectionString });
+    // The superuser creates sluice_bench and the benchmarks use it as its owner.
+    const admin = new pg.Client({ connectionString: embedded.adminConnectionString });
     await admin.connect();
     const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
     // The name is ours (a constant), never input, so it may be spliced.
     if (exists.rowCount === 0) await admin.query(`CREATE DATABASE ${name}`);
     await admin.end();
-    const url = new URL(embedded.connectionString);
+    const url = new URL(embedded.adminConnectionString);
     url.pathname = `/${name}`;
     connectionString = url.toString();
   }

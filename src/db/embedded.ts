@@ -14,7 +14,12 @@ import os from 'node:os';
 import path from 'node:path';
 
 export interface EmbeddedServer {
+  /** Sluice's connection. */
   readonly connectionString: string;
+  /** The superuser's, for what needs one: the test runner's CREATE DATABASE … TEMPLATE, benchmarks. */
+  readonly adminConnectionString: string;
+  /** The cluster's data directory. */
+  readonly dataDir: string;
   /** Stops the server if this process started it. */
   stop(): Promise<void>;
 }
@@ -83,7 +88,7 @@ export async function startEmbeddedPostgres(
     const ppid = parentPid(running.pid);
     if (ppid !== undefined && ppid > 1 && isAlive(ppid)) {
       notice(`sharing the embedded PostgreSQL of process ${ppid} (pid ${running.pid})`);
-      return { connectionString: connectionString(running.port), stop: async () => {} };
+      return { connectionString: connectionString(running.port), adminConnectionString: connectionString(running.port), dataDir: dir, stop: async () => {} };
     }
     notice(`stopping a stale embedded PostgreSQL left by a killed run (pid ${running.pid})`);
     process.kill(running.pid, 'SIGINT');
@@ -118,6 +123,8 @@ export async function startEmbeddedPostgres(
   await pg.start();
   return {
     connectionString: connectionString(port),
+    adminConnectionString: connectionString(port),
+    dataDir: dir,
     stop: () => pg.stop(),
   };
 }

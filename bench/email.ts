@@ -93,7 +93,8 @@ async function waitForCount(sink: Sink, target: number): Promise<void> {
 const peakMiB = () => Math.round(process.resourceUsage().maxRSS / 1024);
 
 async function main(): Promise<void> {
-  const config = loadConfig();
+  // The sink is on loopback, which tenants' SMTP may only reach when the operator allows it.
+  const config = loadConfig({ ...process.env, OUTBOUND_ALLOW_HOSTS: '127.0.0.1' });
   const database = await openBenchDatabase('sluice_bench_email');
   const { db } = database;
   const sink = await startSink();
@@ -133,7 +134,7 @@ async function main(): Promise<void> {
   const accountId = newId('emailacct');
   await db
     .insertInto('connected_accounts')
-    .values({ id: accountId, organization_id: orgId, user_id: user.id, email: 'bench@seller.example', smtp_host: '127.0.0.1', smtp_port: sink.port })
+    .values({ id: accountId, organization_id: orgId, user_id: user.id, email: 'bench@seller.example', smtp_host: '127.0.0.1', smtp_port: sink.port, smtp_require_tls: false })
     .execute();
   const templateId = newId('tmpl');
   await db
@@ -162,14 +163,19 @@ async function main(): Promise<void> {
   for (let i = 0; i < leadIds.length; i += BATCH) {
     const chunk = leadIds.slice(i, i + BATCH);
     await db.transaction().execute(async (trx) => {
-      const renderer = await createTemplateRenderer(trx, { organizationId: orgId, templateId, publicUrl: config.publicUrl, secret });
+      const renderer = await createTemplateRenderer(trx, { organizationId: orgId, templateId, publicUrl: config.publicUrl, secret, limits: config.templates });
       const leads = await loadLeadData(trx, orgId, chunk);
       const inputs: EnqueueEmailInput[] = [];
-      for (const id of chunk) {
+      const recipients = chunk.map((id) => {
         const lead = leads.get(id)!;
         const contact = lead.contacts[0]!;
-        const rendered = await renderer.render(lead, contact, contact.emails[0]!, sender);
-        inputs.push({ organizationId: orgId, userId: user.id, leadId: id, contactId: contact.id, emailAccountId: accountId, senderName: sender.name, senderEmail: sender.email, to: [contact.emails[0]!], subject: rendered.subject, bodyHtml: rendered.body, templateId });
+        return { lead, contact, email: contact.emails[0]!, sender };
+      });
+      const rendered = await renderer.renderMany(recipients);
+      for (const [i, r] of recipients.entries()) {
+        const result = rendered[i]!;
+        if (!result.ok) throw new Error(result.message);
+        inputs.push({ organizationId: orgId, userId: user.id, leadId: r.lead.id, contactId: r.contact.id, emailAccountId: accountId, senderName: sender.name, senderEmail: sender.email, to: [r.email], subject: result.subject, bodyHtml: result.body, templateId });
       }
       await enqueueEmails(trx, inputs);
     });

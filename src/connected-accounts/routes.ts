@@ -6,6 +6,8 @@
 import { Type, type Static } from 'typebox';
 import { fieldError, notFound } from '../errors.ts';
 import { newId } from '../ids.ts';
+import { FieldsQuery, IdParams, IdString } from '../http/common-schemas.ts';
+import { EMAIL_MAX, INT4_MAX, LABEL_MAX, NAME_MAX } from '../http/input-limits.ts';
 import { envelope, ListQuery, pageOf } from '../http/pagination.ts';
 import type { App } from '../http/server.ts';
 import { findAccount } from './account.ts';
@@ -13,40 +15,44 @@ import { keyringFor, type Keyring } from '../secrets/keyring.ts';
 import { sealSecret } from '../secrets/sealed-secret.ts';
 import { SMTP_PASSWORD_CONTEXT } from '../secrets/stored-secrets.ts';
 import { accountResponse } from './serialize.ts';
+import { assertSmtpHostAllowed } from './smtp-host-check.ts';
 
-const Email = Type.String({ pattern: '^[^@\\s]+@[^@\\s]+$', maxLength: 254 });
+const Email = Type.String({ pattern: '^[^@\\s]+@[^@\\s]+$', maxLength: EMAIL_MAX });
+/** SMTP user names and passwords: far above any real one, far below what costs anything. */
+const CREDENTIAL_MAX = 1_000;
 const Nullable = <T extends Parameters<typeof Type.Optional>[0]>(schema: T) => Type.Optional(Type.Union([schema, Type.Null()]));
 const Smtp = Type.Object(
   {
-    host: Type.Optional(Type.String({ minLength: 1 })),
+    // 253: the longest DNS name.
+    host: Type.Optional(Type.String({ minLength: 1, maxLength: 253 })),
     port: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535 })),
     use_ssl: Type.Optional(Type.Boolean()),
-    username: Nullable(Type.String()),
-    password: Nullable(Type.String()),
+    // STARTTLS before anything else (the password above all); false only by the owner's choice.
+    require_tls: Type.Optional(Type.Boolean()),
+    username: Nullable(Type.String({ maxLength: CREDENTIAL_MAX })),
+    password: Nullable(Type.String({ maxLength: CREDENTIAL_MAX })),
   },
   { additionalProperties: false },
 );
 const Limits = Type.Object(
   {
-    hourly: Nullable(Type.Integer({ minimum: 1 })),
-    daily: Nullable(Type.Integer({ minimum: 1 })),
+    hourly: Nullable(Type.Integer({ minimum: 1, maximum: INT4_MAX })),
+    daily: Nullable(Type.Integer({ minimum: 1, maximum: INT4_MAX })),
     min_delay_seconds: Nullable(Type.Integer({ minimum: 0, maximum: 86400 })),
   },
   { additionalProperties: false },
 );
 const Body = Type.Object(
   {
-    _type: Type.Optional(Type.String()),
+    _type: Type.Optional(Type.String({ maxLength: LABEL_MAX })),
     email: Type.Optional(Email),
-    identities: Type.Optional(Type.Array(Type.Object({ email: Email, name: Nullable(Type.String()) }, { additionalProperties: false }), { maxItems: 100 })),
+    identities: Type.Optional(Type.Array(Type.Object({ email: Email, name: Nullable(Type.String({ maxLength: NAME_MAX })) }, { additionalProperties: false }), { maxItems: 100 })),
     smtp: Nullable(Smtp),
     sending_limits: Nullable(Limits),
   },
   { additionalProperties: false },
 );
 type Body = Static<typeof Body>;
-const Params = Type.Object({ id: Type.String() });
-const FieldsQuery = Type.Object({ _fields: Type.Optional(Type.String()) });
 
 /**
  * Column values for the fields present in `body`; the stored password is kept when none is sent,
@@ -63,12 +69,14 @@ function columnsOf(body: Body, existing: { smtp_host: string | null; smtp_passwo
   }
   if (body.smtp === null) {
     Object.assign(out, { smtp_host: null, smtp_port: null, smtp_use_ssl: false, smtp_username: null, smtp_password: null });
+    out.smtp_require_tls = true;
   } else if (body.smtp !== undefined) {
     const smtp = body.smtp;
     if (!smtp.host && !existing?.smtp_host) throw fieldError('smtp.host', 'This field is required.');
     if (smtp.host !== undefined) out.smtp_host = smtp.host;
     if (smtp.port !== undefined || !existing?.smtp_host) out.smtp_port = smtp.port ?? (smtp.use_ssl ? 465 : 587);
     if (smtp.use_ssl !== undefined) out.smtp_use_ssl = smtp.use_ssl;
+    if (smtp.require_tls !== undefined) out.smtp_require_tls = smtp.require_tls;
     if (smtp.username !== undefined) out.smtp_username = smtp.username;
     if (smtp.password !== undefined) out.smtp_password = smtp.password === null ? null : sealSecret(keyring, smtp.password, SMTP_PASSWORD_CONTEXT);
   }
@@ -90,7 +98,7 @@ export async function registerConnectedAccountRoutes(app: App): Promise<void> {
 
   app.get(
     '/connected_account/',
-    { schema: { tags, summary: 'List sender accounts', querystring: Type.Intersect([ListQuery, Type.Object({ user_id: Type.Optional(Type.String()) })]) } },
+    { schema: { tags, summary: 'List sender accounts', querystring: Type.Intersect([ListQuery, Type.Object({ user_id: Type.Optional(IdString) })]) } },
     async (request) => {
       const { db, organizationId } = request.ctx;
       const page = pageOf(request.query);
@@ -105,6 +113,7 @@ export async function registerConnectedAccountRoutes(app: App): Promise<void> {
     const { db, organizationId, userId, clock } = request.ctx;
     const body = request.body ?? {};
     if (!body.email) throw fieldError('email', 'This field is required.');
+    await assertSmtpHostAllowed(request.ctx.config, body.smtp?.host);
     const now = clock.now();
     const row = await db
       .insertInto('connected_accounts')
@@ -114,16 +123,17 @@ export async function registerConnectedAccountRoutes(app: App): Promise<void> {
     return accountResponse(row);
   });
 
-  app.get('/connected_account/:id/', { schema: { tags, summary: 'Get a sender account', params: Params, querystring: FieldsQuery } }, async (request) => {
+  app.get('/connected_account/:id/', { schema: { tags, summary: 'Get a sender account', params: IdParams, querystring: FieldsQuery } }, async (request) => {
     const row = await findAccount(request.ctx.db, request.ctx.organizationId, request.params.id);
     if (!row) throw notFound('connected account');
     return accountResponse(row);
   });
 
-  app.put('/connected_account/:id/', { schema: { tags, summary: 'Update a sender account', params: Params, body: Body, querystring: FieldsQuery } }, async (request) => {
+  app.put('/connected_account/:id/', { schema: { tags, summary: 'Update a sender account', params: IdParams, body: Body, querystring: FieldsQuery } }, async (request) => {
     const { db, organizationId, clock } = request.ctx;
     const existing = await findAccount(db, organizationId, request.params.id);
     if (!existing) throw notFound('connected account');
+    await assertSmtpHostAllowed(request.ctx.config, request.body?.smtp?.host);
     const row = await db
       .updateTable('connected_accounts')
       .set({ ...columnsOf(request.body ?? {}, existing, keyringFor(request.ctx.config)), date_updated: clock.now() })
@@ -134,7 +144,7 @@ export async function registerConnectedAccountRoutes(app: App): Promise<void> {
     return accountResponse(row);
   });
 
-  app.delete('/connected_account/:id/', { schema: { tags, summary: 'Disconnect a sender account', params: Params } }, async (request) => {
+  app.delete('/connected_account/:id/', { schema: { tags, summary: 'Disconnect a sender account', params: IdParams } }, async (request) => {
     const { db, organizationId } = request.ctx;
     const deleted = await db.deleteFrom('connected_accounts').where('organization_id', '=', organizationId).where('id', '=', request.params.id).executeTakeFirst();
     if (Number(deleted.numDeletedRows) === 0) throw notFound('connected account');

@@ -14,7 +14,7 @@ export function accountResponse(row: AccountRow): Record<string, unknown> {
     identities,
     default_identity: identities[0] ?? null,
     smtp: row.smtp_host
-      ? { host: row.smtp_host, port: row.smtp_port, use_ssl: row.smtp_use_ssl, username: row.smtp_username }
+      ? { host: row.smtp_host, port: row.smtp_port, use_ssl: row.smtp_use_ssl, require_tls: row.smtp_require_tls, username: row.smtp_username }
       : null,
     imap: null,
     send_status: row.latest_send_error ? 'error' : 'ok',

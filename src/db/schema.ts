@@ -237,6 +237,7 @@ export interface ConnectedAccountsTable {
   smtp_host: string | null;
   smtp_port: number | null;
   smtp_use_ssl: Generated<boolean>;
+  smtp_require_tls: Generated<boolean>;
   smtp_username: string | null;
   smtp_password: string | null;
   hourly_limit: number | null;

@@ -29,6 +29,7 @@ import { classifyError, type SendOutcome } from './send-outcome.ts';
 import { failingTransport } from './failing-transport.ts';
 import { TransportCache, type MailTransport } from './transports.ts';
 import { keyringFor } from '../secrets/keyring.ts';
+import { OutboundGuard } from '../net/outbound-guard.ts';
 import { sql } from 'kysely';
 
 export interface DeliveryWorkerOptions {
@@ -51,7 +52,7 @@ export function createEmailDeliveryWorker(deps: WorkerDeps, options: DeliveryWor
   const pollMs = options.pollMs ?? 1000;
   const reapEveryMs = options.reapEveryMs ?? 5000;
   const flushMs = options.flushMs ?? 50;
-  const transports = new TransportCache(path.join(config.dataDir, 'outbox'), config.email.smtpConnections, keyringFor(config));
+  const transports = new TransportCache(path.join(config.dataDir, 'outbox'), config.email.smtpConnections, OutboundGuard.forConfig(config), keyringFor(config));
 
   let running = false;
   let loop: Promise<void> | undefined;
@@ -131,7 +132,7 @@ export function createEmailDeliveryWorker(deps: WorkerDeps, options: DeliveryWor
           outcome = classifyError(error);
         }
         report({ id: row.id, accountId: claim.account.id, previousAttempts, outcome, at: new Date() });
-        const accountError = outcome.kind === 'sent' ? null : outcome.kind === 'transient' ? outcome.reason : undefined;
+        const accountError = outcome.kind === 'sent' ? null : outcome.kind === 'transient' || outcome.account ? outcome.reason : undefined;
         if (accountError !== undefined && (accountError !== null || claim.account.latest_send_error !== null)) {
           await noteAccountError(db, claim.account.id, accountError).catch(() => {});
         }

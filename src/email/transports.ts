@@ -15,6 +15,8 @@ import { preparePrivateDir, PRIVATE_FILE_MODE } from '../mailer/private-dir.ts';
 import type { Keyring } from '../secrets/keyring.ts';
 import { openSecret } from '../secrets/sealed-secret.ts';
 import { SMTP_PASSWORD_CONTEXT } from '../secrets/stored-secrets.ts';
+import type { OutboundGuard } from '../net/outbound-guard.ts';
+import { guardedSmtpSocket } from './guarded-smtp-socket.ts';
 
 export interface MailTransport {
   /** Sends one message; resolves with the server's response line, rejects with nodemailer's error. */
@@ -60,13 +62,15 @@ export class TransportCache {
   constructor(
     private readonly outboxDir: string,
     private readonly connections: number,
+    /** Every tenant SMTP connection goes through it (design.md "Security"). */
+    private readonly guard: OutboundGuard,
     /** Decrypts the stored SMTP passwords. */
     private readonly secrets: Keyring,
   ) {}
 
   /** The transport for `account`; throws SecretDecryptionError when its password cannot be decrypted. */
   get(account: AccountRow): MailTransport {
-    const key = [account.smtp_host, account.smtp_port, account.smtp_use_ssl, account.smtp_username, account.smtp_password].join('\u0000');
+    const key = [account.smtp_host, account.smtp_port, account.smtp_use_ssl, account.smtp_require_tls, account.smtp_username, account.smtp_password].join('\u0000');
     const cached = this.entries.get(account.id);
     if (cached?.key === key) return cached.transport;
     cached?.transport.close();
@@ -75,6 +79,9 @@ export class TransportCache {
           host: account.smtp_host,
           port: account.smtp_port ?? 587,
           secure: account.smtp_use_ssl,
+          // Without it nodemailer sends AUTH in the clear to a server that offers no STARTTLS.
+          requireTLS: !account.smtp_use_ssl && account.smtp_require_tls,
+          getSocket: guardedSmtpSocket(this.guard),
           auth: account.smtp_username ? { user: account.smtp_username, pass: account.smtp_password === null ? '' : openSecret(this.secrets, account.smtp_password, SMTP_PASSWORD_CONTEXT) } : undefined,
           maxConnections: this.connections,
           connectionTimeout: 15_000,

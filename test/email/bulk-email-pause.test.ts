@@ -17,7 +17,7 @@ describe('pausing a bulk email', () => {
   before(async () => {
     await sink.start();
     t = await createTestApp({
-      env: { DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-pause-')), BULK_BATCH_SIZE: '2', BULK_BATCH_DELAY_MS: '400' },
+      env: { DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-pause-')), BULK_BATCH_SIZE: '2', BULK_BATCH_DELAY_MS: '400', OUTBOUND_ALLOW_HOSTS: '127.0.0.1' },
     });
     await insertAccount(t.db, t.orgA.organization_id, t.orgA.user_id, { email: 'ann@a.example', smtpPort: sink.port });
     template = await insertTemplate(t.db, t.orgA.organization_id, 'Hi {{ contact.first_name }}', 'x');

@@ -22,7 +22,7 @@ describe('bulk email', () => {
   before(async () => {
     await sink.start();
     t = await createTestApp({
-      env: { DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-bulk-email-')), BULK_BATCH_SIZE: '2', PUBLIC_URL: 'https://crm.example' },
+      env: { DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-bulk-email-')), BULK_BATCH_SIZE: '2', PUBLIC_URL: 'https://crm.example', OUTBOUND_ALLOW_HOSTS: '127.0.0.1' },
     });
     const org = t.orgA.organization_id;
     account = await insertAccount(t.db, org, t.orgA.user_id, { email: 'ann@seller.example', name: 'Ann Seller', smtpPort: sink.port });

@@ -47,7 +47,7 @@ describe('a delivery worker killed with SIGKILL mid-run', () => {
   });
 
   test('no message reaches the SMTP server twice; every message is sent or marked unknown', async () => {
-    const env = { DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-crash-')), EMAIL_LEASE_SECONDS: '3', EMAIL_SMTP_CONNECTIONS: '4', CHILD_MAX_IN_FLIGHT: '40' };
+    const env = { DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-crash-')), EMAIL_LEASE_SECONDS: '3', EMAIL_SMTP_CONNECTIONS: '4', CHILD_MAX_IN_FLIGHT: '40', OUTBOUND_ALLOW_HOSTS: '127.0.0.1' };
     const statuses = async () => {
       const rows = await d.db.selectFrom('email_activities').select(['id', 'status', 'message_id', 'send_attempts']).where('id', 'in', ids).execute();
       return rows;

@@ -22,7 +22,7 @@ describe('outbox delivery over SMTP', () => {
 
   before(async () => {
     await sink.start();
-    t = await createTestApp({ env: { DATA_DIR: dataDir, EMAIL_RETRY_BASE_MS: '150', EMAIL_LEASE_SECONDS: '5', PUBLIC_URL: 'https://sluice.example' } });
+    t = await createTestApp({ env: { DATA_DIR: dataDir, EMAIL_RETRY_BASE_MS: '150', EMAIL_LEASE_SECONDS: '5', PUBLIC_URL: 'https://sluice.example', OUTBOUND_ALLOW_HOSTS: '127.0.0.1' } });
     accountA = await insertAccount(t.db, t.orgA.organization_id, t.orgA.user_id, { email: 'sales@a.example', name: 'Ann Sales', smtpPort: sink.port });
     outboxAccount = await insertAccount(t.db, t.orgA.organization_id, t.orgA.user_id, { email: 'local@a.example' });
     accountB = await insertAccount(t.db, t.orgB.organization_id, t.orgB.user_id, { email: 'sales@b.example', smtpPort: sink.port });

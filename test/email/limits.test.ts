@@ -17,7 +17,7 @@ describe('per-account sending limits across two worker processes', () => {
   let org: CreatedOrganization;
   let lead: { leadId: string; contactIds: string[] };
   const sink = new SmtpSink();
-  const env = () => ({ DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-limits-')), EMAIL_LEASE_SECONDS: '10' });
+  const env = () => ({ DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-limits-')), EMAIL_LEASE_SECONDS: '10', OUTBOUND_ALLOW_HOSTS: '127.0.0.1' });
 
   before(async () => {
     await sink.start();

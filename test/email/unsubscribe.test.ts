@@ -17,7 +17,7 @@ describe('one-click unsubscribe', () => {
 
   before(async () => {
     await sink.start();
-    t = await createTestApp({ env: { DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-unsub-')), PUBLIC_URL: 'https://crm.example' } });
+    t = await createTestApp({ env: { DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-unsub-')), PUBLIC_URL: 'https://crm.example', OUTBOUND_ALLOW_HOSTS: '127.0.0.1' } });
     await insertAccount(t.db, t.orgA.organization_id, t.orgA.user_id, { email: 'ann@seller.example', smtpPort: sink.port });
     template = await insertTemplate(t.db, t.orgA.organization_id, 'News for {{ contact.first_name }}', '<p>Hello</p><a href="{{ unsubscribe_url }}">unsubscribe</a>');
     await insertLead(t.db, t.orgA.organization_id, 'Target Alpha', [{ name: 'Xavier X', emails: ['xavier@alpha.example'] }]);

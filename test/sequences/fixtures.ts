@@ -18,10 +18,13 @@ export async function createTemplate(t: TestApp, org: Org, subject: string, body
   return res.body.id;
 }
 
-/** Connects a sender account delivering over SMTP to `smtpPort` (or the local outbox without one). */
+/**
+ * Connects a sender account delivering over SMTP to `smtpPort` (or the local outbox without one),
+ * without STARTTLS (the test sink offers none); the app must allow 127.0.0.1 (OUTBOUND_ALLOW_HOSTS).
+ */
 export async function createAccount(t: TestApp, org: Org, email: string, smtpPort?: number): Promise<string> {
   const body: Record<string, unknown> = { _type: 'custom_email', email, identities: [{ email, name: 'Sam Sender' }] };
-  if (smtpPort !== undefined) body.smtp = { host: '127.0.0.1', port: smtpPort, use_ssl: false };
+  if (smtpPort !== undefined) body.smtp = { host: '127.0.0.1', port: smtpPort, use_ssl: false, require_tls: false };
   const res = await t.call('POST', '/api/v1/connected_account/', { key: org.api_key, body });
   assert.equal(res.status, 200, JSON.stringify(res.body));
   return res.body.id;

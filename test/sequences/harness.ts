@@ -29,7 +29,8 @@ const silent = pino({ level: 'silent' });
 /** Builds the harness; everything stops when the test file ends. */
 export async function createSequenceHarness(start: string | Date): Promise<SequenceHarness> {
   const clock = new ManualClock(start);
-  const t = await createTestApp({ clock });
+  // The SMTP sink listens on loopback, which tenants' connections may only reach when allowed.
+  const t = await createTestApp({ clock, env: { OUTBOUND_ALLOW_HOSTS: '127.0.0.1' } });
   const smtp = new SmtpSink();
   await smtp.start();
   const delivery = createEmailDeliveryWorker(

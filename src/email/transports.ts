@@ -16,6 +16,7 @@ import type { Keyring } from '../secrets/keyring.ts';
 import { openSecret } from '../secrets/sealed-secret.ts';
 import { SMTP_PASSWORD_CONTEXT } from '../secrets/stored-secrets.ts';
 import type { OutboundGuard } from '../net/outbound-guard.ts';
+import { cramMd5Auth } from './cram-md5.ts';
 import { guardedSmtpSocket } from './guarded-smtp-socket.ts';
 
 export interface MailTransport {
@@ -24,9 +25,24 @@ export interface MailTransport {
   close(): void;
 }
 
+/**
+ * The longest reply accepted from a tenant's SMTP server (nodemailer's default: 1 MB). Replies are
+ * hostile input that nodemailer runs regexes over; the one found super-linear, on the CRAM-MD5
+ * challenge, is replaced (cram-md5.ts), and this bounds the cost of the others. Reply lines are at
+ * most 512 octets (RFC 5321 §4.5.3.1.5): 8 KiB fits a long multi-line EHLO. A longer reply fails
+ * the connection.
+ */
+export const SMTP_REPLY_MAX_BYTES = 8 * 1024;
+
 /** An SMTP pool over `options` (nodemailer's SMTP transport options). */
 export function smtpTransport(options: Record<string, unknown>): MailTransport {
-  const transporter: Transporter = nodemailer.createTransport({ pool: true, maxMessages: Infinity, ...options } as never);
+  const transporter: Transporter = nodemailer.createTransport({
+    pool: true,
+    maxMessages: Infinity,
+    maxResponseSize: SMTP_REPLY_MAX_BYTES,
+    customAuth: { 'CRAM-MD5': cramMd5Auth },
+    ...options,
+  } as never);
   return {
     async send({ activityId: _activityId, ...mail }) {
       const info = await transporter.sendMail(mail);

@@ -28,6 +28,7 @@ import { EMAIL_MAX, ID_MAX, LABEL_MAX, NAME_MAX } from '../../http/input-limits.
 import { signingSecret } from '../../unsubscribe-links/secret.ts';
 import { BulkActionFatalError, type BulkActionKind, type ItemOutcome } from '../kind.ts';
 import { countRecipients, isSendable, recipientsOf, type ContactPreference } from './email-recipients.ts';
+import { parseSender } from './email-sender.ts';
 
 export interface EmailParams {
   readonly template_id: string;
@@ -40,13 +41,6 @@ export interface EmailParams {
 
 const PREFERENCES: readonly ContactPreference[] = ['lead', 'contact', 'all'];
 const optional = (maxLength: number) => Type.Optional(nullableString(maxLength));
-
-/** Parses `"Name" <a@b>` or `a@b`. */
-function parseSender(raw: string): { name: string | null; email: string } {
-  const match = /^\s*"?([^"<]*?)"?\s*<([^>]+)>\s*$/.exec(raw);
-  if (match) return { name: match[1]!.trim() || null, email: match[2]!.trim() };
-  return { name: null, email: raw.trim() };
-}
 
 // Kinds get no configuration; the process's own (SECRET_KEY, or the key file in DATA_DIR) is the one.
 const secretFor = (trx: Parameters<typeof signingSecret>[0]) => signingSecret(trx, loadConfig());

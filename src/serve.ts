@@ -5,6 +5,7 @@
 import pino, { type Logger } from 'pino';
 import { loadConfig, type Config } from './config.ts';
 import { connect, openDatabase } from './db/database.ts';
+import { closeTemplatePool, startTemplatePool } from './email/template-pool.ts';
 import { buildServer } from './http/server.ts';
 import { createBootstrapOrganization, isEmptyDatabase } from './orgs/create-organization.ts';
 import { systemClock } from './time.ts';
@@ -56,6 +57,7 @@ export async function serve(role: Role = 'all'): Promise<void> {
   await bootstrap(config, database.db, log);
 
   const deps = { db: database.db, pool: database.pool, config, clock: systemClock };
+  startTemplatePool();
   const workerPool = role === 'all' ? connect(database.connectionString, config.dbPoolSize, config.statementTimeoutMs.worker) : undefined;
   const workerDeps = workerPool ? { ...deps, db: workerPool.db, pool: workerPool.pool } : deps;
   const workers: BackgroundWorker[] = [];
@@ -82,6 +84,7 @@ export async function serve(role: Role = 'all'): Promise<void> {
       await app?.close();
       await Promise.all(workers.map((w) => w.stop()));
       await workerPool?.end();
+      await closeTemplatePool();
       await database.close();
     } catch (error) {
       log.error({ err: error }, 'error during shutdown');

@@ -9,6 +9,7 @@
  * A new kind implements `BulkActionKind` in `src/bulk-actions/kinds/NAME.ts` and adds one line to
  * `src/bulk-actions/kinds.ts`; its endpoints (`/bulk_action/NAME/…`) then exist.
  */
+import type { Config } from '../config.ts';
 import type { TSchema } from 'typebox';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
@@ -31,6 +32,8 @@ export interface BulkActionRecord<P extends BulkParams = BulkParams> {
   readonly createdBy: string;
   readonly sendDoneEmail: boolean;
   readonly dateCreated: Date;
+  /** The worker's configuration (template limits, secrets). */
+  readonly config: Config;
 }
 
 /** One lead of the matched set, in `sort` order (`position` starts at 0). */

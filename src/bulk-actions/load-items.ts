@@ -46,7 +46,7 @@ export async function loadItems(
       ),
     );
     const nLeads = Number(inserted.numAffectedRows ?? 0n);
-    const nObjects = (await kind.onLoaded?.(trx, actionRecord(row), nLeads)) ?? nLeads;
+    const nObjects = (await kind.onLoaded?.(trx, actionRecord(row, config), nLeads)) ?? nLeads;
     await trx
       .updateTable('bulk_actions')
       .set({ n_leads: nLeads, n_objects: nObjects })

@@ -52,7 +52,7 @@ export async function runBatch(
   return db.transaction().execute(async (trx): Promise<BatchResult> => {
     const row = await stillOurs(trx, organizationId, actionId, workerId, false);
     if (!row) return 'stop';
-    const action = actionRecord(row);
+    const action = actionRecord(row, config);
     await kind.prepare?.(trx, action);
 
     const items = await trx

@@ -43,7 +43,7 @@ export function serializeAction(row: BulkActionRow, config: Config): Record<stri
 }
 
 /** What a kind sees of `row`. */
-export function actionRecord(row: BulkActionRow): BulkActionRecord {
+export function actionRecord(row: BulkActionRow, config: Config): BulkActionRecord {
   return {
     id: row.id,
     organizationId: row.organization_id,
@@ -52,5 +52,6 @@ export function actionRecord(row: BulkActionRow): BulkActionRecord {
     createdBy: row.created_by ?? '',
     sendDoneEmail: row.send_done_email,
     dateCreated: row.date_created,
+    config,
   };
 }

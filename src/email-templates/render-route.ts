@@ -124,6 +124,7 @@ export async function registerTemplateRenderRoute(app: App): Promise<void> {
         templateId: request.params.id,
         publicUrl: ctx.config.publicUrl,
         secret: await signingSecret(ctx.db, ctx.config),
+        limits: ctx.config.templates,
       });
       const rendered = await renderer.render(recipient.lead, recipient.contact, recipient.email, { userId: ctx.userId, ...sender });
       return {

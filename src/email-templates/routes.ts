@@ -5,7 +5,7 @@
  */
 import { Type, type Static } from 'typebox';
 import type { Db } from '../db/database.ts';
-import { compileTemplate } from '../email/template-engine.ts';
+import { checkTemplate } from '../email/template-engine.ts';
 import { fieldError, notFound } from '../errors.ts';
 import { recordEvent } from '../events/record-event.ts';
 import { newId } from '../ids.ts';
@@ -91,7 +91,7 @@ export async function registerEmailTemplateRoutes(app: App): Promise<void> {
     if (!body.name) throw fieldError('name', 'This field is required.');
     const subject = body.subject ?? '';
     const text = body.body ?? '';
-    compileTemplate({ subject, body: text });
+    await checkTemplate({ subject, body: text }, ctx.config.templates);
     const now = ctx.clock.now();
     const row = await ctx.db.transaction().execute(async (trx) => {
       const inserted = await trx
@@ -135,7 +135,10 @@ export async function registerEmailTemplateRoutes(app: App): Promise<void> {
         .forUpdate()
         .executeTakeFirst();
       if (!existing) throw notFound('email template');
-      compileTemplate({ subject: (changes.subject as string | undefined) ?? existing.subject, body: (changes.body as string | undefined) ?? existing.body });
+      await checkTemplate(
+        { subject: (changes.subject as string | undefined) ?? existing.subject, body: (changes.body as string | undefined) ?? existing.body },
+        ctx.config.templates,
+      );
       const updated = await trx
         .updateTable('email_templates')
         .set({ ...changes, updated_by: ctx.userId, date_updated: ctx.clock.now() })

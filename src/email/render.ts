@@ -4,16 +4,17 @@
  * `user.first_name|last_name|full_name|email`, `organization.name`, custom fields by name (or id)
  * under `lead.custom` / `contact.custom`, and `unsubscribe_url`.
  *
- * `createTemplateRenderer` parses the template once and loads the organization and senders once, so
- * a bulk batch renders thousands of messages without a query each; `renderTemplate` is the
- * one-recipient form the sequences and the render endpoint use.
+ * `createTemplateRenderer` loads the template, the organization and the senders once, so a bulk
+ * batch renders thousands of messages without a query each; `renderMany` sends them to the worker
+ * threads in one call (template-pool.ts), and each recipient's render succeeds or fails alone.
  */
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
-import { notFound } from '../errors.ts';
+import { badRequest, notFound } from '../errors.ts';
 import { unsubscribeUrl } from '../unsubscribe-links/token.ts';
-import { loadCustomFieldNames, loadLeadData, type ContactData, type CustomFieldNames, type LeadData } from './recipient-data.ts';
-import { compileTemplate, renderCompiled, type CompiledTemplate, type TemplateScope } from './template-engine.ts';
+import type { TemplateLimits } from './liquid-engine.ts';
+import { loadCustomFieldNames, type ContactData, type CustomFieldNames, type LeadData } from './recipient-data.ts';
+import { renderTemplates, type RenderResult, type TemplateScope } from './template-engine.ts';
 
 export interface SenderInfo {
   readonly userId: string;
@@ -21,10 +22,20 @@ export interface SenderInfo {
   readonly email?: string | null;
 }
 
+/** One recipient: `contact` null renders contact tags empty. */
+export interface Recipient {
+  readonly lead: LeadData;
+  readonly contact: ContactData | null;
+  readonly email: string | null;
+  readonly sender: SenderInfo;
+}
+
 export interface TemplateRenderer {
   readonly templateId: string;
   readonly templateName: string;
-  /** Renders for one recipient; `contact` null renders contact tags empty. */
+  /** Renders for each recipient, in order; a failed render is that recipient's `{ok: false}` only. */
+  renderMany(recipients: readonly Recipient[]): Promise<RenderResult[]>;
+  /** Renders for one recipient; a failed render is a 400 carrying its reason. */
   render(lead: LeadData, contact: ContactData | null, recipientEmail: string | null, sender: SenderInfo): Promise<{ subject: string; body: string }>;
 }
 
@@ -83,10 +94,10 @@ function leadScope(lead: LeadData, fields: CustomFieldNames): Record<string, unk
   };
 }
 
-/** Parses a template of the organization once and returns a renderer for many recipients. */
+/** Loads a template of the organization once and returns a renderer for many recipients. */
 export async function createTemplateRenderer(
   db: Kysely<Database>,
-  input: { organizationId: string; templateId: string; publicUrl: string; secret: string },
+  input: { organizationId: string; templateId: string; publicUrl: string; secret: string; limits: TemplateLimits },
 ): Promise<TemplateRenderer> {
   const { organizationId } = input;
   const [template, organization, fields] = await Promise.all([
@@ -100,7 +111,7 @@ export async function createTemplateRenderer(
     loadCustomFieldNames(db, organizationId),
   ]);
   if (!template) throw notFound('email template');
-  const compiled: CompiledTemplate = compileTemplate(template);
+  const source = { subject: template.subject, body: template.body };
   const users = new Map<string, Promise<UserRow | undefined>>();
   const userOf = (userId: string) => {
     let pending = users.get(userId);
@@ -116,59 +127,37 @@ export async function createTemplateRenderer(
     return pending;
   };
 
+  const scopeOf = async ({ lead, contact, email, sender }: Recipient): Promise<TemplateScope> => {
+    const user = await userOf(sender.userId);
+    const first = user?.first_name ?? '';
+    const last = user?.last_name ?? '';
+    return {
+      contact: contactScope(contact, email, fields),
+      lead: leadScope(lead, fields),
+      user: {
+        id: sender.userId,
+        first_name: first,
+        last_name: last,
+        full_name: [first, last].filter(Boolean).join(' '),
+        email: sender.email ?? user?.email ?? '',
+      },
+      sender: { name: sender.name ?? [first, last].filter(Boolean).join(' '), email: sender.email ?? user?.email ?? '' },
+      organization: { id: organizationId, name: organization?.name ?? '' },
+      unsubscribe_url: email ? unsubscribeUrl(input.publicUrl, input.secret, organizationId, email) : '',
+    };
+  };
+
+  const renderMany = async (recipients: readonly Recipient[]) =>
+    recipients.length === 0 ? [] : renderTemplates(source, input.limits, await Promise.all(recipients.map(scopeOf)));
+
   return {
     templateId: template.id,
     templateName: template.name,
-    async render(lead, contact, recipientEmail, sender) {
-      const user = await userOf(sender.userId);
-      const first = user?.first_name ?? '';
-      const last = user?.last_name ?? '';
-      const scope: TemplateScope = {
-        contact: contactScope(contact, recipientEmail, fields),
-        lead: leadScope(lead, fields),
-        user: {
-          id: sender.userId,
-          first_name: first,
-          last_name: last,
-          full_name: [first, last].filter(Boolean).join(' '),
-          email: sender.email ?? user?.email ?? '',
-        },
-        sender: { name: sender.name ?? [first, last].filter(Boolean).join(' '), email: sender.email ?? user?.email ?? '' },
-        organization: { id: organizationId, name: organization?.name ?? '' },
-        unsubscribe_url: recipientEmail ? unsubscribeUrl(input.publicUrl, input.secret, organizationId, recipientEmail) : '',
-      };
-      return renderCompiled(compiled, scope);
+    renderMany,
+    async render(lead, contact, email, sender) {
+      const [result] = await renderMany([{ lead, contact, email, sender }]);
+      if (!result!.ok) throw badRequest(result!.message);
+      return { subject: result!.subject, body: result!.body };
     },
   };
-}
-
-/** Renders a template (subject and body) for one recipient with Close's Liquid tags (design.md "Templates"). */
-export async function renderTemplate(
-  db: Kysely<Database>,
-  input: {
-    organizationId: string;
-    templateId: string;
-    leadId: string;
-    contactId: string | null;
-    recipientEmail: string | null;
-    senderUserId: string;
-    senderName?: string | null;
-    senderEmail?: string | null;
-    publicUrl: string;
-    secret: string;
-  },
-): Promise<{ subject: string; body: string }> {
-  const renderer = await createTemplateRenderer(db, input);
-  const lead = (await loadLeadData(db, input.organizationId, [input.leadId])).get(input.leadId);
-  if (!lead) throw notFound('lead');
-  let contact: ContactData | null = null;
-  if (input.contactId !== null) {
-    contact = lead.contacts.find((c) => c.id === input.contactId) ?? null;
-    if (!contact) throw notFound('contact');
-  }
-  return renderer.render(lead, contact, input.recipientEmail, {
-    userId: input.senderUserId,
-    name: input.senderName ?? null,
-    email: input.senderEmail ?? null,
-  });
 }

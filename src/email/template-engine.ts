@@ -1,39 +1,39 @@
 /**
- * Liquid (liquidjs) as Close's templates use it. The subject is plain text; in the HTML body every
- * `{{ … }}` output is HTML-escaped, so a contact named `<script>` cannot inject markup. Missing
- * values render empty (Close's behaviour); `| default: "there"` gives a fallback. Templates are
- * parsed once and rendered per recipient, which is what keeps bulk rendering cheap.
+ * Templates as the rest of Sluice sees them: checked when saved (a 400 on `subject` or `body`), and
+ * rendered for recipients. The Liquid work itself (liquid-engine.ts: no file system, bounded cost)
+ * runs on worker threads (template-pool.ts).
  */
-import { Liquid, type Template } from 'liquidjs';
 import { fieldError } from '../errors.ts';
+import type { TemplateLimits } from './liquid-engine.ts';
+import { checkTemplateSource, renderTemplateSource, type RenderResult, type TemplateSource } from './template-pool.ts';
 
-const options = { strictVariables: false, strictFilters: true, lenientIf: true, cache: false } as const;
-const subjectEngine = new Liquid({ ...options });
-const bodyEngine = new Liquid({ ...options, outputEscape: 'escape' });
-
-export interface CompiledTemplate {
-  readonly subject: Template[];
-  readonly body: Template[];
-}
+export type { RenderResult, TemplateLimits, TemplateSource };
 
 /** Variables a template sees for one recipient. */
 export type TemplateScope = Record<string, unknown>;
 
-function parse(engine: Liquid, source: string, field: string): Template[] {
-  try {
-    return engine.parse(source);
-  } catch (error) {
-    throw fieldError(field, `Invalid template syntax: ${(error as Error).message}`);
-  }
+const custom = { 'Sample field': 'sample value' };
+
+/** Typical values of every tag, for the trial render of a template being saved. */
+const SAMPLE_SCOPE: TemplateScope = {
+  contact: { id: 'cont_sample', name: 'Sam Sample', display_name: 'Sam Sample', first_name: 'Sam', last_name: 'Sample', title: 'Buyer', email: 'sam@example.com', custom },
+  lead: { id: 'lead_sample', name: 'Sample Inc.', display_name: 'Sample Inc.', url: 'https://example.com', description: 'A sample lead.', status_label: 'Potential', custom },
+  user: { id: 'user_sample', first_name: 'Alex', last_name: 'Sender', full_name: 'Alex Sender', email: 'alex@example.com' },
+  sender: { name: 'Alex Sender', email: 'alex@example.com' },
+  organization: { id: 'orga_sample', name: 'Sample Org' },
+  unsubscribe_url: 'https://example.com/unsubscribe/sample',
+};
+
+/**
+ * Checks a template being saved: it must parse, use no file tags, and render a typical recipient
+ * within the limits. Throws a 400 naming `subject` or `body`.
+ */
+export async function checkTemplate(source: TemplateSource, limits: TemplateLimits): Promise<void> {
+  const result = await checkTemplateSource(source, limits, SAMPLE_SCOPE);
+  if (!result.ok) throw fieldError(result.field, result.message);
 }
 
-/** Parses subject and body; a part that does not parse is a 400 naming `subject` or `body`. */
-export function compileTemplate(source: { subject: string; body: string }): CompiledTemplate {
-  return { subject: parse(subjectEngine, source.subject, 'subject'), body: parse(bodyEngine, source.body, 'body') };
-}
-
-/** Renders a compiled template for one recipient's scope. */
-export function renderCompiled(compiled: CompiledTemplate, scope: TemplateScope): { subject: string; body: string } {
-  const subject = String(subjectEngine.renderSync(compiled.subject, scope)).replace(/[\r\n]+/g, ' ').trim();
-  return { subject, body: String(bodyEngine.renderSync(compiled.body, scope)) };
+/** Renders `source` once per scope; a recipient whose render fails gets `{ok: false, message}`. */
+export function renderTemplates(source: TemplateSource, limits: TemplateLimits, scopes: readonly TemplateScope[]): Promise<RenderResult[]> {
+  return renderTemplateSource(source, limits, scopes);
 }

@@ -18,6 +18,7 @@ import { sql } from 'kysely';
 import type { Db } from '../db/database.ts';
 import { enqueueEmails, type EnqueueEmailInput } from '../email/enqueue.ts';
 import { loadLeadData } from '../email/recipient-data.ts';
+import type { TemplateLimits } from '../email/liquid-engine.ts';
 import { createTemplateRenderer, type TemplateRenderer } from '../email/render.ts';
 import { recordEvents } from '../events/record-event.ts';
 import { loadPlanData, planFrom } from './next-step.ts';
@@ -28,6 +29,7 @@ export interface StepContext {
   readonly now: Date;
   readonly publicUrl: string;
   readonly secret: string;
+  readonly templateLimits: TemplateLimits;
 }
 
 export type StepResult = 'sent' | 'skipped' | 'rescheduled' | 'finished' | 'error';
@@ -54,7 +56,7 @@ async function renderersFor(trx: Db, organizationId: string, templateIds: readon
       : (await trx.selectFrom('email_templates').select('id').where('organization_id', '=', organizationId).where('id', 'in', [...templateIds]).execute()).map((t) => t.id),
   );
   for (const id of templateIds) {
-    out.set(id, existing.has(id) ? await createTemplateRenderer(trx, { organizationId, templateId: id, publicUrl: ctx.publicUrl, secret: ctx.secret }) : null);
+    out.set(id, existing.has(id) ? await createTemplateRenderer(trx, { organizationId, templateId: id, publicUrl: ctx.publicUrl, secret: ctx.secret, limits: ctx.templateLimits }) : null);
   }
   return out;
 }
@@ -92,7 +94,17 @@ async function sendEmails(trx: Db, organizationId: string, outcomes: Outcome[], 
     else if (!renderer) o.error = ['internal-error', `Email template ${step!.email_template_id ?? '(none)'} of step ${step!.id} no longer exists.`];
     else if (!lead || !contact) o.error = ['internal-error', `Contact ${sub.contact_id} no longer exists.`];
     if (o.error) continue;
-    const rendered = await renderer!.render(lead!, contact, sub.contact_email, { userId: account!.user_id, name: sub.sender_name, email: sub.sender_email });
+    const rendered = (
+      await renderer!.renderMany([
+        { lead: lead!, contact, email: sub.contact_email, sender: { userId: account!.user_id, name: sub.sender_name, email: sub.sender_email } },
+      ])
+    )[0]!;
+    // A template that cannot be rendered for this contact (a limit, a runtime error) stops this
+    // subscription with the reason; the other subscriptions of the batch go on.
+    if (!rendered.ok) {
+      o.error = ['render-failed', rendered.message];
+      continue;
+    }
     inputs.push({
       organizationId,
       userId: account!.user_id,

@@ -27,7 +27,7 @@ export const POLL_MS = 1000;
 
 export interface SchedulerDeps {
   readonly db: Db;
-  readonly config: Pick<Config, 'publicUrl' | 'secretKey' | 'dataDir'>;
+  readonly config: Pick<Config, 'publicUrl' | 'secretKey' | 'dataDir' | 'templates'>;
   readonly clock: Clock;
 }
 
@@ -63,7 +63,7 @@ export async function runSchedulerOnce(deps: SchedulerDeps, options: SchedulerOp
   let handled = 0;
   while (handled < limit) {
     const now = deps.clock.now();
-    const ctx = { now, publicUrl: deps.config.publicUrl, secret };
+    const ctx = { now, publicUrl: deps.config.publicUrl, secret, templateLimits: deps.config.templates };
     let claimedIds: string[] = [];
     try {
       const n = await deps.db.transaction().execute(async (trx) => {

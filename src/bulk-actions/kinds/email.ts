@@ -155,20 +155,33 @@ export const emailKind: BulkActionKind<EmailParams> = {
       for (const row of sent) alreadySent.add(row.recipient_email);
     }
 
-    const renderer = await createTemplateRenderer(trx, { organizationId: org, templateId: p.template_id, publicUrl: p.public_url, secret: await secretFor(trx) });
+    const renderer = await createTemplateRenderer(trx, {
+      organizationId: org,
+      templateId: p.template_id,
+      publicUrl: p.public_url,
+      secret: await secretFor(trx),
+      limits: action.config.templates,
+    });
     const sender = { userId: action.createdBy, name: p.sender_name, email: p.sender_email };
     const inputs: EnqueueEmailInput[] = [];
     const perLead = new Map<string, { sent: number; skipped: Set<string> }>();
     for (const item of items) if (leads.has(item.leadId)) perLead.set(item.leadId, { sent: 0, skipped: new Set() });
-    for (const r of planned) {
-      const tally = perLead.get(r.lead.id)!;
+    const sendable = planned.filter((r) => {
       const skip = !isSendable(r.email) ? 'invalid_email' : blocked.has(r.key) ? 'unsubscribed' : alreadySent.has(r.key) ? 'duplicate' : null;
-      if (skip) {
-        tally.skipped.add(skip);
+      if (skip) perLead.get(r.lead.id)!.skipped.add(skip);
+      else alreadySent.add(r.key);
+      return skip === null;
+    });
+    // Rendered together on the template worker threads; a recipient whose render fails (a limit
+    // its data breaks, a runtime error) is `render_failed` and the others are sent.
+    const rendered = await renderer.renderMany(sendable.map((r) => ({ lead: r.lead, contact: r.contact, email: r.email, sender })));
+    for (const [i, r] of sendable.entries()) {
+      const tally = perLead.get(r.lead.id)!;
+      const result = rendered[i]!;
+      if (!result.ok) {
+        tally.skipped.add('render_failed');
         continue;
       }
-      alreadySent.add(r.key);
-      const rendered = await renderer.render(r.lead, r.contact, r.email, sender);
       inputs.push({
         organizationId: org,
         userId: action.createdBy,
@@ -178,8 +191,8 @@ export const emailKind: BulkActionKind<EmailParams> = {
         senderName: p.sender_name,
         senderEmail: p.sender_email,
         to: [r.email],
-        subject: rendered.subject,
-        bodyHtml: rendered.body,
+        subject: result.subject,
+        bodyHtml: result.body,
         templateId: p.template_id,
         bulkEmailActionId: action.id,
       });
@@ -191,6 +204,7 @@ export const emailKind: BulkActionKind<EmailParams> = {
     for (const [leadId, tally] of perLead) {
       const reasons = tally.skipped.size > 0 ? [...tally.skipped].sort().join(',') : null;
       if (tally.sent > 0) outcomes.push({ leadId, status: 'done', reason: reasons, nObjects: tally.sent });
+      else if (tally.skipped.has('render_failed')) outcomes.push({ leadId, status: 'failed', reason: 'render_failed', nObjects: 0 });
       else outcomes.push({ leadId, status: 'skipped', reason: reasons ?? 'no_email', nObjects: 0 });
     }
     return outcomes;

@@ -12,8 +12,8 @@
 
 /**
  * Object ids (`lead_…`, `cf_…`, `emailacct_…`): Close's and Sluice's are a prefix and 43 base62
- * characters, at most 55. 100 is also the router's limit on one path parameter (find-my-way's
- * `maxParamLength`), so every id a body accepts can also be addressed in a URL.
+ * characters, at most 55. (The router accepts path parameters up to 1,000 characters, for email
+ * addresses in paths, so every id a body accepts can also be addressed in a URL.)
  */
 export const ID_MAX = 100;
 

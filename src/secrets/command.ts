@@ -33,22 +33,21 @@ export function registerSecretsCommand(program: Command): void {
         },
         cliProgress.Presets.shades_classic,
       );
-      let failed = false;
+      let retired: number;
+      let result: Awaited<ReturnType<typeof rotateSecrets>>;
       try {
-        const retired = await retireSigningKeys(database.db, keyring);
+        retired = await retireSigningKeys(database.db, keyring);
         bar.start(await countSecretsToRotate(database.db, keyring), 0);
-        const result = await rotateSecrets(database.db, keyring, (done) => bar.update(done));
-        bar.stop();
-        for (const failure of result.failed) process.stderr.write(`${failure.table} ${failure.key}: ${failure.reason}\n`);
-        failed = result.failed.length > 0;
-        process.stdout.write(
-          JSON.stringify({ key_id: keyring.current.id, reencrypted: result.reencrypted, failed: result.failed.length, retired_signing_keys: retired }) + '\n',
-        );
+        result = await rotateSecrets(database.db, keyring, (done) => bar.update(done));
       } finally {
         bar.stop();
         await database.close();
       }
+      for (const failure of result.failed) process.stderr.write(`${failure.table} ${failure.key}: ${failure.reason}\n`);
+      process.stdout.write(
+        JSON.stringify({ key_id: keyring.current.id, reencrypted: result.reencrypted, failed: result.failed.length, retired_signing_keys: retired }) + '\n',
+      );
       // A one-off command ends here, with its own code.
-      process.exit(failed ? 1 : 0);
+      process.exit(result.failed.length > 0 ? 1 : 0);
     });
 }

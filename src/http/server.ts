@@ -14,7 +14,7 @@ import { requirePrincipal } from './auth.ts';
 import type { AppDeps, RequestContext } from './context.ts';
 import { AuthFailureLimiter } from './auth-failure-limiter.ts';
 import { installErrorHandling, INVALID_JSON_MESSAGE } from './error-handler.ts';
-import { assertCleanInput } from './input-guard.ts';
+import { assertCleanInput, exceedsJsonValues, MAX_JSON_VALUES } from './input-guard.ts';
 import { applyFields, parseFieldsParam } from './fields.ts';
 import { RateLimiter } from './rate-limit.ts';
 import { registerRoutes } from './routes.ts';
@@ -47,6 +47,11 @@ export interface ServerOptions {
 
 function parseJson(body: string): unknown {
   if (body.trim() === '') return undefined;
+  if (exceedsJsonValues(body)) {
+    throw new SluiceError('validation', `The request body holds more than ${MAX_JSON_VALUES} JSON values.`, {
+      errors: [`The request body holds more than ${MAX_JSON_VALUES} JSON values.`],
+    });
+  }
   let parsed: unknown;
   try {
     parsed = secureJson.parse(body, undefined, { protoAction: 'remove', constructorAction: 'remove' });

@@ -5,7 +5,7 @@
  */
 import { Type, type Static } from 'typebox';
 import { CUSTOM_KEYS, NestedContactInput, NestedCustomMap } from '../contacts/schemas.ts';
-import { ID_MAX, LABEL_MAX, LIST_MAX, NAME_MAX, OBJECT_KEYS_MAX, TEXT_MAX, URL_MAX } from '../http/input-limits.ts';
+import { ID_MAX, LABEL_MAX, LIST_MAX, NAME_MAX, NESTED_CONTACTS_MAX, OBJECT_KEYS_MAX, TEXT_MAX, URL_MAX } from '../http/input-limits.ts';
 
 const nullableString = (maxLength: number) => Type.Union([Type.String({ maxLength }), Type.Null()]);
 const NullableLine = nullableString(NAME_MAX);
@@ -35,7 +35,7 @@ const leadProperties = {
 
 /** `POST /lead/`. */
 export const LeadCreateBody = Type.Object(
-  { ...leadProperties, contacts: Type.Optional(Type.Array(NestedContactInput, { maxItems: LIST_MAX })) },
+  { ...leadProperties, contacts: Type.Optional(Type.Array(NestedContactInput, { maxItems: NESTED_CONTACTS_MAX })) },
   { additionalProperties: false, patternProperties: CUSTOM_KEYS, maxProperties: OBJECT_KEYS_MAX },
 );
 

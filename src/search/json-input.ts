@@ -15,7 +15,7 @@ export type JsonObject = Readonly<Record<string, unknown>>;
  */
 export const LIMITS = {
   depth: 32,
-  nodes: 2000,
+  nodes: 1000,
   listItems: 1000,
   stringLength: 1000,
   /** Distinct words in one text value. */

@@ -24,6 +24,8 @@ export interface Config {
   readonly rateLimitPerKey: number;
   /** Failed authentications per minute per client address before a 429; 0 disables. */
   readonly authFailuresPerMinute: number;
+  /** Which proxies' X-Forwarded-For to believe for the client address (Fastify's trustProxy). */
+  readonly trustProxy: boolean | string[];
   /** Hosts, IP addresses and CIDR ranges tenants' outbound connections may reach although private. */
   readonly outboundAllowHosts: readonly string[];
   /** `statement_timeout` of the API's connections and of the workers' (milliseconds; 0 = none). */
@@ -85,6 +87,13 @@ function withoutTrailingSlashes(url: string): string {
   return url.slice(0, end);
 }
 
+/** TRUST_PROXY: unset (no proxy), `true` (any), or the proxies' addresses and CIDR ranges. */
+function trustProxyOf(raw: string | undefined): boolean | string[] {
+  if (raw === undefined || raw === 'false') return false;
+  if (raw === 'true') return true;
+  return raw.split(',').map((item) => item.trim()).filter((item) => item !== '');
+}
+
 /** Reads the configuration from `env` (default: the process environment). */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const bootstrapApiKey = str(env, 'SLUICE_API_KEY');
@@ -108,6 +117,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     secretKeysPrevious: list(env, 'SECRET_KEY_PREVIOUS'),
     rateLimitPerKey: int(env, 'RATE_LIMIT_PER_KEY', 40),
     authFailuresPerMinute: int(env, 'AUTH_FAILURES_PER_MINUTE', 30),
+    trustProxy: trustProxyOf(str(env, 'TRUST_PROXY')),
     outboundAllowHosts: list(env, 'OUTBOUND_ALLOW_HOSTS'),
     statementTimeoutMs: {
       api: int(env, 'DB_STATEMENT_TIMEOUT_MS', 30_000),

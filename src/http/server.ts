@@ -75,6 +75,8 @@ export async function buildServer(deps: AppDeps, options: ServerOptions = {}): P
     loggerInstance: options.logger === false ? undefined : options.logger,
     logger: options.logger === false ? false : undefined,
     bodyLimit: deps.config.bodyLimitBytes,
+    // The client address the failed-authentication limit counts by (request.ip).
+    trustProxy: deps.config.trustProxy,
     // maxParamLength: an email address in a path (/unsubscribe/email/{email}/) may be 254 characters,
     // percent-encoded more; the router's default (100) answered such addresses 404.
     routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, maxParamLength: 1000 },

@@ -66,6 +66,16 @@ describe('rate limits count every authenticated request and slow down failed aut
   });
 });
 
+test('behind a trusted proxy, failed authentications count per forwarded client address', async () => {
+  const t = await createTestApp({ env: { AUTH_FAILURES_PER_MINUTE: '2', TRUST_PROXY: '127.0.0.1' }, clock: new ManualClock() });
+  const from = (address: string) => ({ key: 'api_wrong', headers: { 'x-forwarded-for': address } });
+  assert.deepEqual(
+    [await t.call('GET', '/api/v1/me/', from('203.0.113.1')), await t.call('GET', '/api/v1/me/', from('203.0.113.1')), await t.call('GET', '/api/v1/me/', from('203.0.113.1'))].map((r) => r.status),
+    [401, 401, 429],
+  );
+  assert.equal((await t.call('GET', '/api/v1/me/', from('203.0.113.2'))).status, 401, 'another client behind the proxy has its own allowance');
+});
+
 describe('every byte is a 400 or is stored', () => {
   let t: TestApp;
   before(async () => {

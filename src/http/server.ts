@@ -5,15 +5,16 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import secureJson from 'secure-json-parse';
-import { SluiceError } from '../errors.ts';
+import type { Principal } from '../auth/api-keys.ts';
+import { notFound, SluiceError } from '../errors.ts';
 import { newId } from '../ids.ts';
 import { parseTzOffset } from '../time.ts';
 import { requirePrincipal } from './auth.ts';
 import type { AppDeps, RequestContext } from './context.ts';
 import { AuthFailureLimiter } from './auth-failure-limiter.ts';
-import { installErrorHandling, INVALID_JSON_MESSAGE } from './error-handler.ts';
+import { closeErrorBody, installErrorHandling, INVALID_JSON_MESSAGE } from './error-handler.ts';
 import { assertCleanInput, exceedsJsonValues, MAX_JSON_VALUES } from './input-guard.ts';
 import { applyFields, parseFieldsParam } from './fields.ts';
 import { RateLimiter } from './rate-limit.ts';
@@ -71,7 +72,52 @@ function isApiPath(url: string): boolean {
 
 /** Creates the HTTP application over `deps`; call `listen` or `inject` on the result. */
 export async function buildServer(deps: AppDeps, options: ServerOptions = {}): Promise<App> {
+  const rateLimiter = new RateLimiter(deps.config.rateLimitPerKey);
+  const authFailures = new AuthFailureLimiter(deps.config.authFailuresPerMinute);
+
+  /** The caller of an API request, counted by the rate limiter; a 401 or 429 otherwise. */
+  const authenticateRequest = async (request: FastifyRequest, reply: FastifyReply): Promise<Principal> => {
+    const now = deps.clock.now().getTime();
+    authFailures.assertAllowed(request.ip, now);
+    let principal: Principal;
+    try {
+      principal = await requirePrincipal(deps.db, request);
+    } catch (error) {
+      if (error instanceof SluiceError && error.code === 'unauthorized') authFailures.recordFailure(request.ip, now);
+      throw error;
+    }
+    rateLimiter.check(principal.apiKeyId, principal.organizationId, reply, now);
+    return principal;
+  };
+
+  /**
+   * A URL the router refuses before any hook runs (a path parameter over maxParamLength, a bad
+   * percent-encoding) still authenticates first under /api/v1, then answers in Close's shapes: no
+   * object has such an id, so a 404.
+   */
+  const answerUnroutable = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    reply.header('x-request-id', request.id);
+    let error: SluiceError = notFound();
+    if (isApiPath(request.url)) {
+      try {
+        await authenticateRequest(request, reply);
+      } catch (refused) {
+        if (!(refused instanceof SluiceError)) throw refused;
+        error = refused;
+      }
+    }
+    if (error.code === 'rate_limited' && error.rateReset !== undefined && !reply.hasHeader('retry-after')) {
+      reply.header('retry-after', String(Math.max(1, Math.ceil(error.rateReset))));
+    }
+    await reply.status(error.status).send(closeErrorBody(error));
+  };
+
   const app = Fastify({
+    frameworkErrors: (_error, request, reply) => {
+      const req = request as unknown as FastifyRequest;
+      const res = reply as unknown as FastifyReply;
+      answerUnroutable(req, res).catch(() => res.status(500).send({ error: `Internal server error (request ${req.id}).` }));
+    },
     loggerInstance: options.logger === false ? undefined : options.logger,
     logger: options.logger === false ? false : undefined,
     bodyLimit: deps.config.bodyLimitBytes,
@@ -85,8 +131,6 @@ export async function buildServer(deps: AppDeps, options: ServerOptions = {}): P
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
 
   app.setValidatorCompiler(validatorCompiler);
-  const rateLimiter = new RateLimiter(deps.config.rateLimitPerKey);
-  const authFailures = new AuthFailureLimiter(deps.config.authFailuresPerMinute);
   installErrorHandling(app);
 
   // JSON bodies: an empty body (common with `Content-Type: application/json` on GET/DELETE) is no
@@ -105,16 +149,7 @@ export async function buildServer(deps: AppDeps, options: ServerOptions = {}): P
     // Everything under /api/v1 authenticates before routing, unknown paths included (a 401 without a
     // good key, a 404 with one), so no request there is answered, or goes uncounted, without a key.
     if (!isApiPath(request.url) || request.routeOptions.config?.public) return;
-    const now = deps.clock.now().getTime();
-    authFailures.assertAllowed(request.ip, now);
-    let principal;
-    try {
-      principal = await requirePrincipal(deps.db, request);
-    } catch (error) {
-      if (error instanceof SluiceError && error.code === 'unauthorized') authFailures.recordFailure(request.ip, now);
-      throw error;
-    }
-    rateLimiter.check(principal.apiKeyId, principal.organizationId, reply, now);
+    const principal = await authenticateRequest(request, reply);
     request.ctx = {
       ...deps,
       organizationId: principal.organizationId,

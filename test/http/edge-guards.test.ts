@@ -30,6 +30,18 @@ describe('everything under /api/v1 authenticates before routing', () => {
     }
   });
 
+  test('a path the router refuses before any hook (a parameter over 1,000 characters, bad percent-encoding) also authenticates first', async () => {
+    for (const url of [`/api/v1/lead/${'x'.repeat(1001)}/`, '/api/v1/lead/%E0%A4%A/']) {
+      const anonymous = await t.call('GET', url, { key: null });
+      assert.equal(anonymous.status, 401, `${url}: ${anonymous.text.slice(0, 200)}`);
+      assert.deepEqual(anonymous.body, { error: 'Unauthorized' });
+      const known = await t.call('GET', url);
+      assert.equal(known.status, 404, url);
+      assert.deepEqual(known.body, { error: 'The requested object was not found.' });
+      assert.match(String(known.headers['x-request-id']), /^req_/);
+    }
+  });
+
   test('public pages outside the API still answer without a key', async () => {
     assert.equal((await t.call('GET', '/api/v1/openapi.json', { key: null })).status, 200);
     assert.equal((await t.call('GET', '/healthz', { key: null })).status, 200);

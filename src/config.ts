@@ -3,7 +3,6 @@
  * with its default; README's table is written from this list.
  */
 import path from 'node:path';
-import { operatorKeyProblem } from './auth/api-keys.ts';
 
 export interface Config {
   readonly host: string;
@@ -96,9 +95,6 @@ function trustProxyOf(raw: string | undefined): boolean | string[] {
 
 /** Reads the configuration from `env` (default: the process environment). */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const bootstrapApiKey = str(env, 'SLUICE_API_KEY');
-  const keyProblem = bootstrapApiKey === undefined ? undefined : operatorKeyProblem(bootstrapApiKey);
-  if (keyProblem) throw new Error(`SLUICE_API_KEY ${keyProblem}.`);
   const host = str(env, 'HOST') ?? '127.0.0.1';
   const port = int(env, 'PORT', 3000);
   return {
@@ -107,7 +103,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir: path.resolve(str(env, 'DATA_DIR') ?? './data'),
     databaseUrl: str(env, 'DATABASE_URL'),
     embeddedPgPort: int(env, 'EMBEDDED_PG_PORT', 54329),
-    bootstrapApiKey,
+    bootstrapApiKey: str(env, 'SLUICE_API_KEY'),
     logLevel: str(env, 'LOG_LEVEL') ?? 'info',
     bodyLimitBytes: int(env, 'BODY_LIMIT_BYTES', 10 * 1024 * 1024),
     dbPoolSize: int(env, 'DB_POOL_SIZE', 10),

@@ -3,6 +3,7 @@
  * the API, the background workers, or both (the default), until SIGINT/SIGTERM.
  */
 import pino, { type Logger } from 'pino';
+import { operatorKeyProblem } from './auth/api-keys.ts';
 import { loadConfig, type Config } from './config.ts';
 import { connect, openDatabase } from './db/database.ts';
 import { closeTemplatePool, startTemplatePool } from './email/template-pool.ts';
@@ -15,6 +16,9 @@ import { workerFactories } from './worker/workers.ts';
 export type Role = 'all' | 'api' | 'worker';
 
 async function bootstrap(config: Config, db: Parameters<typeof isEmptyDatabase>[0], log: Logger): Promise<void> {
+  // Checked only when it would be used: an existing install's old, shorter key keeps starting.
+  const keyProblem = config.bootstrapApiKey === undefined ? undefined : operatorKeyProblem(config.bootstrapApiKey);
+  if (keyProblem && (await isEmptyDatabase(db))) throw new Error(`SLUICE_API_KEY ${keyProblem}.`);
   // One organization even when several processes start at once on an empty database.
   const created = await createBootstrapOrganization(db, {
     name: 'My Organization',

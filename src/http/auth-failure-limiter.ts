@@ -7,7 +7,21 @@
  * memory: N API processes allow N times the setting, which still bounds guessing to a rate that
  * 256-bit keys and the minimum length of operator-supplied keys make hopeless.
  */
+import ipaddr from 'ipaddr.js';
 import { SluiceError } from '../errors.ts';
+
+/**
+ * Whom an address stands for: an IPv4 address, or an IPv6 /64 (one subscriber's network: a client
+ * owning a /64 could otherwise take a fresh allowance, and churn the table, with every request).
+ */
+function clientOf(address: string): string {
+  if (!ipaddr.isValid(address)) return address;
+  const parsed = ipaddr.parse(address);
+  if (parsed.kind() === 'ipv4') return parsed.toString();
+  const v6 = parsed as ipaddr.IPv6;
+  if (v6.isIPv4MappedAddress()) return v6.toIPv4Address().toString();
+  return `${v6.parts.slice(0, 4).map((part) => part.toString(16)).join(':')}::/64`;
+}
 
 interface Allowance {
   tokens: number;
@@ -21,11 +35,12 @@ export class AuthFailureLimiter {
   constructor(private readonly perMinute: number) {}
 
   private refill(address: string, now: number): Allowance {
-    let allowance = this.byAddress.get(address);
+    const client = clientOf(address);
+    let allowance = this.byAddress.get(client);
     if (!allowance) {
       if (this.byAddress.size > 100_000) this.byAddress.clear(); // bound memory against address churn
       allowance = { tokens: this.perMinute, updated: now };
-      this.byAddress.set(address, allowance);
+      this.byAddress.set(client, allowance);
     }
     allowance.tokens = Math.min(this.perMinute, allowance.tokens + ((now - allowance.updated) / 60_000) * this.perMinute);
     allowance.updated = now;

@@ -31,7 +31,9 @@ function databaseInputError(error: unknown): SluiceError | undefined {
   if (!(error instanceof pg.DatabaseError) || typeof error.code !== 'string') return undefined;
   const code = error.code;
   if (code.startsWith('22') || code === '54000' || code === '54001') {
-    const message = `A value in the request cannot be stored or compared: ${error.message}.`;
+    // PostgreSQL's own message may quote stored values the caller did not send: it is logged, and
+    // the caller gets the SQLSTATE only.
+    const message = `A value in the request cannot be stored or compared (PostgreSQL ${code}).`;
     return new SluiceError('validation', message, { errors: [message], cause: error });
   }
   if (code === '57014' && /statement timeout/i.test(error.message)) {
@@ -67,16 +69,22 @@ function toSluiceError(error: FastifyError): SluiceError | undefined {
   return undefined;
 }
 
+/** Sends `error` in Close's shape, with `Retry-After` when it is a rate limit. */
+export function sendCloseError(reply: FastifyReply, error: SluiceError): FastifyReply {
+  if (error.code === 'rate_limited' && error.rateReset !== undefined && !reply.hasHeader('retry-after')) {
+    reply.header('retry-after', String(Math.max(1, Math.ceil(error.rateReset))));
+  }
+  return reply.status(error.status).send(closeErrorBody(error));
+}
+
 /** Installs the error and not-found handlers on `app`. */
 export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     const known = toSluiceError(error);
     if (known) {
       if (known.status >= 500) request.log.error({ err: error }, 'request failed');
-      if (known.code === 'rate_limited' && known.rateReset !== undefined && !reply.hasHeader('retry-after')) {
-        reply.header('retry-after', String(Math.max(1, Math.ceil(known.rateReset))));
-      }
-      return reply.status(known.status).send(closeErrorBody(known));
+      else if (known.cause instanceof pg.DatabaseError) request.log.warn({ err: known.cause }, 'database refused a value of the request');
+      return sendCloseError(reply, known);
     }
     if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
       return reply.status(error.statusCode).send({ error: error.message });

@@ -14,7 +14,7 @@ import { parseTzOffset } from '../time.ts';
 import { requirePrincipal } from './auth.ts';
 import type { AppDeps, RequestContext } from './context.ts';
 import { AuthFailureLimiter } from './auth-failure-limiter.ts';
-import { closeErrorBody, installErrorHandling, INVALID_JSON_MESSAGE } from './error-handler.ts';
+import { installErrorHandling, INVALID_JSON_MESSAGE, sendCloseError } from './error-handler.ts';
 import { assertCleanInput, exceedsJsonValues, MAX_JSON_VALUES } from './input-guard.ts';
 import { applyFields, parseFieldsParam } from './fields.ts';
 import { RateLimiter } from './rate-limit.ts';
@@ -63,11 +63,32 @@ function parseJson(body: string): unknown {
   return parsed;
 }
 
-/** Whether `url` (path and query) is under the authenticated API. */
+/**
+ * Whether a request is for the authenticated API. The route the router matched decides; for a URL
+ * it matched to nothing, the path as the router would read it (percent-decoded, repeated slashes
+ * collapsed, an absolute-form `http://host/...` target reduced to its path), so that no spelling of
+ * `/api/v1/` reaches a route, or a 404, without a key.
+ */
+function isApiRequest(request: FastifyRequest): boolean {
+  const route = request.routeOptions.url;
+  if (route !== undefined) return route === '/api/v1' || route.startsWith('/api/v1/');
+  return isApiPath(request.url);
+}
+
 function isApiPath(url: string): boolean {
-  const end = url.search(/[?#]/);
-  const path = end === -1 ? url : url.slice(0, end);
-  return path === '/api/v1' || path.startsWith('/api/v1/');
+  let path = url;
+  const scheme = path.indexOf('://');
+  if (scheme !== -1 && scheme < path.indexOf('/')) path = path.slice(path.indexOf('/', scheme + 3));
+  const end = path.search(/[?#]/);
+  if (end !== -1) path = path.slice(0, end);
+  try {
+    path = decodeURIComponent(path);
+  } catch {
+    // Not decodable: judged as sent.
+  }
+  let collapsed = '';
+  for (const char of path) if (!(char === '/' && collapsed.endsWith('/'))) collapsed += char;
+  return collapsed === '/api/v1' || collapsed.startsWith('/api/v1/');
 }
 
 /** Creates the HTTP application over `deps`; call `listen` or `inject` on the result. */
@@ -106,10 +127,7 @@ export async function buildServer(deps: AppDeps, options: ServerOptions = {}): P
         error = refused;
       }
     }
-    if (error.code === 'rate_limited' && error.rateReset !== undefined && !reply.hasHeader('retry-after')) {
-      reply.header('retry-after', String(Math.max(1, Math.ceil(error.rateReset))));
-    }
-    await reply.status(error.status).send(closeErrorBody(error));
+    await sendCloseError(reply, error);
   };
 
   const app = Fastify({
@@ -148,7 +166,7 @@ export async function buildServer(deps: AppDeps, options: ServerOptions = {}): P
     reply.header('x-request-id', request.id);
     // Everything under /api/v1 authenticates before routing, unknown paths included (a 401 without a
     // good key, a 404 with one), so no request there is answered, or goes uncounted, without a key.
-    if (!isApiPath(request.url) || request.routeOptions.config?.public) return;
+    if (!isApiRequest(request) || request.routeOptions.config?.public) return;
     const principal = await authenticateRequest(request, reply);
     request.ctx = {
       ...deps,

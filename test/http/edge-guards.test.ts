@@ -42,6 +42,15 @@ describe('everything under /api/v1 authenticates before routing', () => {
     }
   });
 
+  test('no spelling of /api/v1/ reaches a route without a key', async () => {
+    for (const url of ['//api/v1/lead/', '/%61pi/v1/lead/', '/api//v1/lead/', '/api/v1//lead/', 'http://example.com/api/v1/lead/', '/api/v1/lead/?x=/../', '//api//v1//no_such_thing']) {
+      const anonymous = await t.call('GET', url, { key: null });
+      assert.equal(anonymous.status, 401, `${url}: ${anonymous.text.slice(0, 200)}`);
+      const known = await t.call('GET', url);
+      assert.ok([200, 404].includes(known.status), `${url}: ${known.status} ${known.text.slice(0, 200)}`);
+    }
+  });
+
   test('public pages outside the API still answer without a key', async () => {
     assert.equal((await t.call('GET', '/api/v1/openapi.json', { key: null })).status, 200);
     assert.equal((await t.call('GET', '/healthz', { key: null })).status, 200);
@@ -86,6 +95,12 @@ test('behind a trusted proxy, failed authentications count per forwarded client 
     [401, 401, 429],
   );
   assert.equal((await t.call('GET', '/api/v1/me/', from('203.0.113.2'))).status, 401, 'another client behind the proxy has its own allowance');
+  // IPv6 clients are counted by /64: the next address of the same network has no fresh allowance.
+  assert.deepEqual(
+    [await t.call('GET', '/api/v1/me/', from('2001:db8:1:2::1')), await t.call('GET', '/api/v1/me/', from('2001:db8:1:2::2')), await t.call('GET', '/api/v1/me/', from('2001:db8:1:2:ffff::3'))].map((r) => r.status),
+    [401, 401, 429],
+  );
+  assert.equal((await t.call('GET', '/api/v1/me/', from('2001:db8:1:3::1'))).status, 401, 'another /64 has its own allowance');
 });
 
 describe('every byte is a 400 or is stored', () => {

@@ -143,3 +143,16 @@ describe('sluice serve on an empty database', () => {
     for (const line of parsed) assert.equal(typeof line.level, 'number');
   });
 });
+
+describe('an operator-chosen SLUICE_API_KEY', () => {
+  test('too short is refused on an empty database, and ignored once the database has an organization', async () => {
+    const database = await createTestDatabase();
+    await assert.rejects(startServer(database, { SLUICE_API_KEY: 'api_short' }), /SLUICE_API_KEY must be at least 32 characters long/);
+    assert.equal((await database.db.selectFrom('organizations').select('id').execute()).length, 0);
+    const first = await startServer(database, { SLUICE_API_KEY: 'api_longenoughkeyforthebootstrap00000' });
+    assert.equal(await stop(first), 0);
+    // An install upgraded with its old, shorter key in the environment keeps starting.
+    const again = await startServer(database, { SLUICE_API_KEY: 'api_short' });
+    assert.equal(await stop(again), 0);
+  });
+});

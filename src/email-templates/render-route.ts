@@ -125,6 +125,7 @@ export async function registerTemplateRenderRoute(app: App): Promise<void> {
         publicUrl: ctx.config.publicUrl,
         secret: await signingSecret(ctx.db, ctx.config),
         limits: ctx.config.templates,
+        priority: 'interactive',
       });
       const rendered = await renderer.render(recipient.lead, recipient.contact, recipient.email, { userId: ctx.userId, ...sender });
       return {

@@ -6,7 +6,7 @@
 import { Type, type Static } from 'typebox';
 import type { Db } from '../db/database.ts';
 import { checkTemplate } from '../email/template-engine.ts';
-import { fieldError, notFound } from '../errors.ts';
+import { fieldError, notFound, SluiceError } from '../errors.ts';
 import { recordEvent } from '../events/record-event.ts';
 import { newId } from '../ids.ts';
 import { FieldsQuery, IdParams } from '../http/common-schemas.ts';
@@ -126,6 +126,16 @@ export async function registerEmailTemplateRoutes(app: App): Promise<void> {
   app.put('/email_template/:id/', { schema: { tags, summary: 'Update an email template', params: Params, body: Body, querystring: FieldsQuery } }, async (request) => {
     const ctx = request.ctx;
     const changes = changesOf(request.body ?? {});
+    const merged = (row: TemplateRow) => ({
+      subject: (changes.subject as string | undefined) ?? row.subject,
+      body: (changes.body as string | undefined) ?? row.body,
+    });
+    // Checked before the row is locked: the check waits for a template thread (up to seconds), and
+    // neither a row lock nor a pooled connection should be held meanwhile.
+    const current = await findTemplate(ctx.db, ctx.organizationId, request.params.id);
+    if (!current) throw notFound('email template');
+    const checked = merged(current);
+    if (changes.subject !== undefined || changes.body !== undefined) await checkTemplate(checked, ctx.config.templates);
     const row = await ctx.db.transaction().execute(async (trx) => {
       const existing = await trx
         .selectFrom('email_templates')
@@ -135,10 +145,11 @@ export async function registerEmailTemplateRoutes(app: App): Promise<void> {
         .forUpdate()
         .executeTakeFirst();
       if (!existing) throw notFound('email template');
-      await checkTemplate(
-        { subject: (changes.subject as string | undefined) ?? existing.subject, body: (changes.body as string | undefined) ?? existing.body },
-        ctx.config.templates,
-      );
+      const next = merged(existing);
+      // Another update changed the part this one keeps since the check: the result is not what was checked.
+      if (next.subject !== checked.subject || next.body !== checked.body) {
+        throw new SluiceError('conflict', 'The template changed while this update was being checked; send it again.');
+      }
       const updated = await trx
         .updateTable('email_templates')
         .set({ ...changes, updated_by: ctx.userId, date_updated: ctx.clock.now() })

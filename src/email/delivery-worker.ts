@@ -119,7 +119,12 @@ export function createEmailDeliveryWorker(deps: WorkerDeps, options: DeliveryWor
       transport = transports.get(claim.account);
     } catch (error) {
       // Above all a password that cannot be decrypted: a failed send per message, not a failed claim.
-      transport = failingTransport(error);
+      // The reason is stored where the tenant reads it (latest_send_error), so it says what to do
+      // without the key file's path or key ids; the operator gets those in the log.
+      log.error({ err: error, account: claim.account.id }, 'email delivery: cannot use the stored SMTP credentials');
+      transport = failingTransport(
+        new Error('The stored SMTP password of this account cannot be read by this server (its secret key differs); ask the operator, or enter the password again.'),
+      );
     }
     for (const row of claim.messages) {
       const previousAttempts = (row.send_attempts ?? []).length;

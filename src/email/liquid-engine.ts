@@ -80,9 +80,6 @@ function describeLimit(error: unknown, limits: TemplateLimits): TemplateError | 
   if (message.includes('memory alloc limit exceeded')) {
     return new TemplateError(`Rendering built more text than TEMPLATE_MAX_OUTPUT_CHARS allows (${limits.maxOutputChars} characters).`, true);
   }
-  if (message.includes('parse length limit exceeded')) {
-    return new TemplateError(`The template is longer than TEMPLATE_MAX_CHARS (${limits.maxSourceChars} characters).`, true);
-  }
   return undefined;
 }
 

@@ -14,7 +14,8 @@ import { badRequest, notFound } from '../errors.ts';
 import { unsubscribeUrl } from '../unsubscribe-links/token.ts';
 import type { TemplateLimits } from './liquid-engine.ts';
 import { loadCustomFieldNames, type ContactData, type CustomFieldNames, type LeadData } from './recipient-data.ts';
-import { renderTemplates, type RenderResult, type TemplateScope } from './template-engine.ts';
+import type { RenderResult, TemplateScope } from './template-engine.ts';
+import { renderTemplateSource, type Priority } from './template-pool.ts';
 
 export interface SenderInfo {
   readonly userId: string;
@@ -97,7 +98,15 @@ function leadScope(lead: LeadData, fields: CustomFieldNames): Record<string, unk
 /** Loads a template of the organization once and returns a renderer for many recipients. */
 export async function createTemplateRenderer(
   db: Kysely<Database>,
-  input: { organizationId: string; templateId: string; publicUrl: string; secret: string; limits: TemplateLimits },
+  input: {
+    organizationId: string;
+    templateId: string;
+    publicUrl: string;
+    secret: string;
+    limits: TemplateLimits;
+    /** `interactive` when a person waits for the result (the render endpoint); default background. */
+    priority?: Priority;
+  },
 ): Promise<TemplateRenderer> {
   const { organizationId } = input;
   const [template, organization, fields] = await Promise.all([
@@ -148,7 +157,7 @@ export async function createTemplateRenderer(
   };
 
   const renderMany = async (recipients: readonly Recipient[]) =>
-    recipients.length === 0 ? [] : renderTemplates(source, input.limits, await Promise.all(recipients.map(scopeOf)));
+    recipients.length === 0 ? [] : renderTemplateSource(source, input.limits, await Promise.all(recipients.map(scopeOf)), input.priority);
 
   return {
     templateId: template.id,

@@ -1,11 +1,11 @@
 /**
- * Templates as the rest of Sluice sees them: checked when saved (a 400 on `subject` or `body`), and
- * rendered for recipients. The Liquid work itself (liquid-engine.ts: no file system, bounded cost)
- * runs on worker threads (template-pool.ts).
+ * Checking a template being saved (a 400 on `subject` or `body`). The Liquid work itself
+ * (liquid-engine.ts: no file system, bounded cost) runs on worker threads (template-pool.ts);
+ * render.ts renders for recipients.
  */
 import { fieldError } from '../errors.ts';
 import type { TemplateLimits } from './liquid-engine.ts';
-import { checkTemplateSource, renderTemplateSource, type RenderResult, type TemplateSource } from './template-pool.ts';
+import { checkTemplateSource, type RenderResult, type TemplateSource } from './template-pool.ts';
 
 export type { RenderResult, TemplateLimits, TemplateSource };
 
@@ -31,9 +31,4 @@ const SAMPLE_SCOPE: TemplateScope = {
 export async function checkTemplate(source: TemplateSource, limits: TemplateLimits): Promise<void> {
   const result = await checkTemplateSource(source, limits, SAMPLE_SCOPE);
   if (!result.ok) throw fieldError(result.field, result.message);
-}
-
-/** Renders `source` once per scope; a recipient whose render fails gets `{ok: false, message}`. */
-export function renderTemplates(source: TemplateSource, limits: TemplateLimits, scopes: readonly TemplateScope[]): Promise<RenderResult[]> {
-  return renderTemplateSource(source, limits, scopes);
 }

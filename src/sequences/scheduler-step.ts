@@ -19,7 +19,8 @@ import type { Db } from '../db/database.ts';
 import { enqueueEmails, type EnqueueEmailInput } from '../email/enqueue.ts';
 import { loadLeadData } from '../email/recipient-data.ts';
 import type { TemplateLimits } from '../email/liquid-engine.ts';
-import { createTemplateRenderer, type TemplateRenderer } from '../email/render.ts';
+import { createTemplateRenderer, type Recipient, type TemplateRenderer } from '../email/render.ts';
+import type { RenderResult } from '../email/template-engine.ts';
 import { recordEvents } from '../events/record-event.ts';
 import { loadPlanData, planFrom } from './next-step.ts';
 import type { StepRow } from './sequence-repository.ts';
@@ -82,8 +83,9 @@ async function sendEmails(trx: Db, organizationId: string, outcomes: Outcome[], 
   const previousBySub = new Map(previous.rows.map((r) => [r.subscription_id, r.activity_id]));
   const renderers = await renderersFor(trx, organizationId, [...new Set(outcomes.map((o) => o.step!.email_template_id ?? ''))], ctx);
 
-  const inputs: EnqueueEmailInput[] = [];
-  const sending: Outcome[] = [];
+  // Every sendable subscription first, then one render call per template (template-pool.ts renders
+  // a call's recipients together on its worker threads).
+  const planned: { o: Outcome; account: { id: string; user_id: string }; renderer: TemplateRenderer; recipient: Recipient }[] = [];
   for (const o of outcomes) {
     const { sub, step } = o;
     const account = accountById.get(sub.sender_account_id);
@@ -94,29 +96,43 @@ async function sendEmails(trx: Db, organizationId: string, outcomes: Outcome[], 
     else if (!renderer) o.error = ['internal-error', `Email template ${step!.email_template_id ?? '(none)'} of step ${step!.id} no longer exists.`];
     else if (!lead || !contact) o.error = ['internal-error', `Contact ${sub.contact_id} no longer exists.`];
     if (o.error) continue;
-    const rendered = (
-      await renderer!.renderMany([
-        { lead: lead!, contact, email: sub.contact_email, sender: { userId: account!.user_id, name: sub.sender_name, email: sub.sender_email } },
-      ])
-    )[0]!;
+    planned.push({
+      o,
+      account: account!,
+      renderer: renderer!,
+      recipient: { lead: lead!, contact, email: sub.contact_email, sender: { userId: account!.user_id, name: sub.sender_name, email: sub.sender_email } },
+    });
+  }
+  const rendered = new Map<Outcome, RenderResult>();
+  for (const renderer of new Set(planned.map((p) => p.renderer))) {
+    const mine = planned.filter((p) => p.renderer === renderer);
+    const results = await renderer.renderMany(mine.map((p) => p.recipient));
+    mine.forEach((p, i) => rendered.set(p.o, results[i]!));
+  }
+
+  const inputs: EnqueueEmailInput[] = [];
+  const sending: Outcome[] = [];
+  for (const { o, account, renderer } of planned) {
+    const { sub, step } = o;
+    const result = rendered.get(o)!;
     // A template that cannot be rendered for this contact (a limit, a runtime error) stops this
     // subscription with the reason; the other subscriptions of the batch go on.
-    if (!rendered.ok) {
-      o.error = ['render-failed', rendered.message];
+    if (!result.ok) {
+      o.error = ['render-failed', result.message];
       continue;
     }
     inputs.push({
       organizationId,
-      userId: account!.user_id,
+      userId: account.user_id,
       leadId: sub.lead_id,
       contactId: sub.contact_id,
-      emailAccountId: account!.id,
+      emailAccountId: account.id,
       senderName: sub.sender_name,
       senderEmail: sub.sender_email,
       to: [sub.contact_email],
-      subject: rendered.subject,
-      bodyHtml: rendered.body,
-      templateId: renderer!.templateId,
+      subject: result.subject,
+      bodyHtml: result.body,
+      templateId: renderer.templateId,
       sequenceId: sub.sequence_id,
       sequenceSubscriptionId: sub.id,
       inReplyToActivityId: step!.threading === 'new_thread' ? null : (previousBySub.get(sub.id) ?? null),

@@ -21,7 +21,6 @@ import { defaultAccountOf, findAccount, identityFor } from '../../connected-acco
 import { enqueueEmails, type EnqueueEmailInput } from '../../email/enqueue.ts';
 import { loadLeadData } from '../../email/recipient-data.ts';
 import { createTemplateRenderer } from '../../email/render.ts';
-import { loadConfig } from '../../config.ts';
 import { fieldError, fieldErrors } from '../../errors.ts';
 import { nullableString } from '../../http/common-schemas.ts';
 import { EMAIL_MAX, ID_MAX, LABEL_MAX, NAME_MAX } from '../../http/input-limits.ts';
@@ -43,7 +42,6 @@ const PREFERENCES: readonly ContactPreference[] = ['lead', 'contact', 'all'];
 const optional = (maxLength: number) => Type.Optional(nullableString(maxLength));
 
 // Kinds get no configuration; the process's own (SECRET_KEY, or the key file in DATA_DIR) is the one.
-const secretFor = (trx: Parameters<typeof signingSecret>[0]) => signingSecret(trx, loadConfig());
 
 export const emailKind: BulkActionKind<EmailParams> = {
   name: 'email',
@@ -159,7 +157,7 @@ export const emailKind: BulkActionKind<EmailParams> = {
       organizationId: org,
       templateId: p.template_id,
       publicUrl: p.public_url,
-      secret: await secretFor(trx),
+      secret: await signingSecret(trx, action.config),
       limits: action.config.templates,
     });
     const sender = { userId: action.createdBy, name: p.sender_name, email: p.sender_email };

@@ -151,7 +151,7 @@ async function main(): Promise<void> {
     })
     .execute();
   const leadIds = (await db.selectFrom('leads').select('id').where('organization_id', '=', orgId).orderBy('date_created').orderBy('id').limit(N).execute()).map((r) => r.id);
-  const secret = await signingSecret(db, config);
+  const secret = await signingSecret(config);
   const sender = { userId: user.id, name: 'Bench Sender', email: 'bench@seller.example' };
 
   // ---------- Sluice: render + enqueue in batch transactions, delivered by the worker ----------

@@ -123,7 +123,7 @@ export async function registerTemplateRenderRoute(app: App): Promise<void> {
         organizationId: ctx.organizationId,
         templateId: request.params.id,
         publicUrl: ctx.config.publicUrl,
-        secret: await signingSecret(ctx.db, ctx.config),
+        secret: await signingSecret(ctx.config),
         limits: ctx.config.templates,
         priority: 'interactive',
       });

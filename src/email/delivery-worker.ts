@@ -104,7 +104,7 @@ export function createEmailDeliveryWorker(deps: WorkerDeps, options: DeliveryWor
     else flushTimer ??= setTimeout(() => void flush(), flushMs);
   };
 
-  const secretPromise = () => signingSecret(db, config);
+  const secretPromise = () => signingSecret(config);
 
   const claimAndSend = async (): Promise<boolean> => {
     const room = Math.min(claimSize, maxInFlight - inFlight.size);

@@ -5,9 +5,9 @@
  */
 import { Type, type Static } from 'typebox';
 import { CUSTOM_KEYS, NestedContactInput, NestedCustomMap } from '../contacts/schemas.ts';
+import { nullableString } from '../http/common-schemas.ts';
 import { ID_MAX, LABEL_MAX, LIST_MAX, NAME_MAX, NESTED_CONTACTS_MAX, OBJECT_KEYS_MAX, TEXT_MAX, URL_MAX } from '../http/input-limits.ts';
 
-const nullableString = (maxLength: number) => Type.Union([Type.String({ maxLength }), Type.Null()]);
 const NullableLine = nullableString(NAME_MAX);
 
 export const AddressInput = Type.Object(

@@ -59,7 +59,7 @@ async function claimDue(trx: Db, now: Date, max: number, onlyId?: string): Promi
 export async function runSchedulerOnce(deps: SchedulerDeps, options: SchedulerOptions = {}): Promise<number> {
   const limit = options.limit ?? 500;
   const batchSize = options.batchSize ?? 50;
-  const secret = await signingSecret(deps.db, deps.config);
+  const secret = await signingSecret(deps.config);
   let handled = 0;
   while (handled < limit) {
     const now = deps.clock.now();

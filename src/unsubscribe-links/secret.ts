@@ -23,11 +23,8 @@ import { LEGACY_KEY_NAME, retiredSigningKeys } from './retired-keys.ts';
 
 const signingKeys = new Map<string, string>();
 
-/**
- * The key that signs new unsubscribe links. `_db` is unused since signing stopped reading the
- * database; it stays so that callers need not change.
- */
-export async function signingSecret(_db: Db, config: Pick<Config, 'secretKey' | 'dataDir'>): Promise<string> {
+/** The key that signs new unsubscribe links (derived from the master key). */
+export async function signingSecret(config: Pick<Config, 'secretKey' | 'dataDir'>): Promise<string> {
   const cacheKey = JSON.stringify([config.secretKey ?? null, config.dataDir]);
   let key = signingKeys.get(cacheKey);
   if (key === undefined) {

@@ -50,7 +50,7 @@ describe('sluice secrets rotate', () => {
   const rows = () => t.db.selectFrom('connected_accounts').select(['id', 'smtp_password']).where('smtp_password', 'is not', null).execute();
 
   test('re-encrypts under the new key; then passwords and old links need the old key no more', async () => {
-    const oldLink = signUnsubscribeToken(await signingSecret(t.db, config(OLD)), t.orgA.organization_id, 'kept@x.example');
+    const oldLink = signUnsubscribeToken(await signingSecret(config(OLD)), t.orgA.organization_id, 'kept@x.example');
     const legacyLink = signUnsubscribeToken('legacy-per-database-key', t.orgA.organization_id, 'legacy@x.example');
     const before = new Map((await rows()).map((r) => [r.id, r.smtp_password]));
 
@@ -73,7 +73,7 @@ describe('sluice secrets rotate', () => {
     const retired = await t.db.selectFrom('app_secrets').select('value').where('name', 'like', 'unsubscribe_key_retired:%').execute();
     assert.equal(retired.length, 2);
     for (const row of retired) assert.ok(!row.value.includes('legacy-per-database-key') && row.value.startsWith(`sluice:v1:${newOnly.current.id}:`));
-    assert.notEqual(await signingSecret(t.db, config(NEW)), await signingSecret(t.db, config(OLD)));
+    assert.notEqual(await signingSecret(config(NEW)), await signingSecret(config(OLD)));
 
     const again = await rotate(t.connectionString, { SECRET_KEY: NEW });
     assert.equal(again.code, 0, again.stderr);

@@ -23,7 +23,7 @@ describe('unsubscribe link keys', () => {
   });
 
   test('new links are signed with the derived key, not with SECRET_KEY itself nor the legacy database key', async () => {
-    const secret = await signingSecret(t.db, t.config);
+    const secret = await signingSecret(t.config);
     assert.equal(secret, deriveKeys(SECRET_KEY).signingKey);
     assert.notEqual(secret, SECRET_KEY);
     assert.notEqual(secret, 'legacy-per-database-key');

@@ -157,7 +157,7 @@ export const emailKind: BulkActionKind<EmailParams> = {
       organizationId: org,
       templateId: p.template_id,
       publicUrl: p.public_url,
-      secret: await signingSecret(trx, action.config),
+      secret: await signingSecret(action.config),
       limits: action.config.templates,
     });
     const sender = { userId: action.createdBy, name: p.sender_name, email: p.sender_email };

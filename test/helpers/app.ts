@@ -2,6 +2,7 @@
  * A running Sluice app on a fresh database with two organizations (A, the one under test, and B,
  * the neighbour whose data must stay invisible), and a small `call` helper for HTTP requests.
  */
+import type { FastifyBaseLogger } from 'fastify';
 import { loadConfig, type Config } from '../../src/config.ts';
 import { buildServer, type App } from '../../src/http/server.ts';
 import { createOrganization, type CreatedOrganization } from '../../src/orgs/create-organization.ts';
@@ -33,14 +34,14 @@ export interface TestApp extends TestDatabase {
   call<T = any>(method: string, url: string, options?: CallOptions): Promise<CallResult<T>>;
 }
 
-/** Builds the app over a fresh database. Pass a ManualClock to control time. */
+/** Builds the app over a fresh database. Pass a ManualClock to control time, a logger to read its logs. */
 export async function createTestApp(
-  options: { clock?: Clock | ManualClock; env?: Record<string, string> } = {},
+  options: { clock?: Clock | ManualClock; env?: Record<string, string>; logger?: FastifyBaseLogger } = {},
 ): Promise<TestApp> {
   const database = await createTestDatabase();
   const config = loadConfig({ ...process.env, DATA_DIR: '/tmp/sluice-test-data', ...options.env });
   const clock = options.clock ?? systemClock;
-  const app = await buildServer({ db: database.db, pool: database.pool, config, clock }, { logger: false });
+  const app = await buildServer({ db: database.db, pool: database.pool, config, clock }, { logger: options.logger ?? false });
   await app.ready();
   onTestFileEnd(() => app.close());
   const orgA = await createOrganization(database.db, { name: 'Org A', userEmail: 'alice@a.example' });

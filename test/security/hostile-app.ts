@@ -3,12 +3,7 @@
  * be reported with its cause (the response only carries a request id, by design).
  */
 import pino from 'pino';
-import { loadConfig } from '../../src/config.ts';
-import { buildServer } from '../../src/http/server.ts';
-import { createOrganization } from '../../src/orgs/create-organization.ts';
-import { systemClock } from '../../src/time.ts';
-import type { CallOptions, CallResult, TestApp } from '../helpers/app.ts';
-import { createTestDatabase, onTestFileEnd } from '../helpers/db.ts';
+import { createTestApp, type TestApp } from '../helpers/app.ts';
 
 export interface LoggedError {
   readonly type?: string;
@@ -23,8 +18,6 @@ export interface HostileApp extends TestApp {
 }
 
 export async function createHostileApp(env: Record<string, string> = {}): Promise<HostileApp> {
-  const database = await createTestDatabase();
-  const config = loadConfig({ ...process.env, DATA_DIR: '/tmp/sluice-test-data', ...env });
   const errors = new Map<string, LoggedError[]>();
   const sink = {
     write(line: string) {
@@ -36,39 +29,6 @@ export async function createHostileApp(env: Record<string, string> = {}): Promis
       }
     },
   };
-  const logger = pino({ level: 'error' }, sink);
-  const app = await buildServer({ db: database.db, pool: database.pool, config, clock: systemClock }, { logger });
-  await app.ready();
-  onTestFileEnd(() => app.close());
-  const orgA = await createOrganization(database.db, { name: 'Org A', userEmail: 'alice@a.example' });
-  const orgB = await createOrganization(database.db, { name: 'Org B', userEmail: 'bob@b.example' });
-
-  const call = async <T>(method: string, url: string, opts: CallOptions = {}): Promise<CallResult<T>> => {
-    const headers: Record<string, string> = { ...opts.headers };
-    const key = opts.key === undefined ? orgA.api_key : opts.key;
-    if (key !== null) headers.authorization = `Basic ${Buffer.from(`${key}:`).toString('base64')}`;
-    let payload: string | undefined;
-    if (opts.rawBody !== undefined) payload = opts.rawBody;
-    else if (opts.body !== undefined) payload = JSON.stringify(opts.body);
-    if (payload !== undefined) headers['content-type'] ??= 'application/json';
-    const response = await app.inject({ method: method as 'GET', url, headers, payload });
-    let body: unknown;
-    try {
-      body = response.body === '' ? undefined : JSON.parse(response.body);
-    } catch {
-      body = response.body;
-    }
-    return { status: response.statusCode, body: body as T, headers: response.headers, text: response.body };
-  };
-
-  return {
-    ...database,
-    app,
-    config,
-    clock: systemClock,
-    orgA,
-    orgB,
-    call,
-    errorsOf: (requestId) => errors.get(requestId) ?? [],
-  };
+  const t = await createTestApp({ env, logger: pino({ level: 'error' }, sink) });
+  return { ...t, errorsOf: (requestId) => errors.get(requestId) ?? [] };
 }

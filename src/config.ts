@@ -21,6 +21,8 @@ export interface Config {
   readonly secretKeysPrevious: readonly string[];
   /** Requests per second per API key (the organization gets 3x); 0 disables. */
   readonly rateLimitPerKey: number;
+  /** Events older than this many days are pruned by a worker (Close keeps 30). */
+  readonly eventRetentionDays: number;
   /** Failed authentications per minute per client address before a 429; 0 disables. */
   readonly authFailuresPerMinute: number;
   /** Which proxies' X-Forwarded-For to believe for the client address (Fastify's trustProxy). */
@@ -112,6 +114,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     secretKey: str(env, 'SECRET_KEY'),
     secretKeysPrevious: list(env, 'SECRET_KEY_PREVIOUS'),
     rateLimitPerKey: int(env, 'RATE_LIMIT_PER_KEY', 40),
+    eventRetentionDays: Math.max(1, int(env, 'EVENT_RETENTION_DAYS', 30)),
     authFailuresPerMinute: int(env, 'AUTH_FAILURES_PER_MINUTE', 30),
     trustProxy: trustProxyOf(str(env, 'TRUST_PROXY')),
     outboundAllowHosts: list(env, 'OUTBOUND_ALLOW_HOSTS'),

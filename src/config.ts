@@ -19,8 +19,11 @@ export interface Config {
   readonly secretKey: string | undefined;
   /** Keys tried before SECRET_KEY that still decrypt stored secrets (rotation); never used to encrypt. */
   readonly secretKeysPrevious: readonly string[];
-  /** Requests per second per API key (the organization gets 3x); 0 disables. */
-  readonly rateLimitPerKey: number;
+  /**
+   * Requests per second per API key by endpoint group (the organization gets 3x); 0 disables.
+   * RATE_LIMIT_PER_KEY sets reads and writes and scales the others' defaults.
+   */
+  readonly rateLimits: { readonly read: number; readonly write: number; readonly search: number; readonly bulk: number };
   /** Events older than this many days are pruned by a worker (Close keeps 30). */
   readonly eventRetentionDays: number;
   /** Failed authentications per minute per client address before a 429; 0 disables. */
@@ -88,6 +91,22 @@ function withoutTrailingSlashes(url: string): string {
   return url.slice(0, end);
 }
 
+/**
+ * Per-key rates by endpoint group. Search/exports and bulk actions cost far more per request than a
+ * read, so their defaults are a quarter and an eighth of RATE_LIMIT_PER_KEY (10 and 5 at its
+ * default of 40); RATE_LIMIT_PER_KEY=0 disables every group not set on its own.
+ */
+function rateLimitsOf(env: NodeJS.ProcessEnv): Config['rateLimits'] {
+  const base = int(env, 'RATE_LIMIT_PER_KEY', 40);
+  const scaled = (divisor: number) => (base === 0 ? 0 : Math.max(1, Math.floor(base / divisor)));
+  return {
+    read: int(env, 'RATE_LIMIT_READ_PER_KEY', base),
+    write: int(env, 'RATE_LIMIT_WRITE_PER_KEY', base),
+    search: int(env, 'RATE_LIMIT_SEARCH_PER_KEY', scaled(4)),
+    bulk: int(env, 'RATE_LIMIT_BULK_PER_KEY', scaled(8)),
+  };
+}
+
 /** TRUST_PROXY: unset (no proxy), `true` (any), or the proxies' addresses and CIDR ranges. */
 function trustProxyOf(raw: string | undefined): boolean | string[] {
   if (raw === undefined || raw === 'false') return false;
@@ -113,7 +132,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicUrl: withoutTrailingSlashes(str(env, 'PUBLIC_URL') ?? `http://${host}:${port}`),
     secretKey: str(env, 'SECRET_KEY'),
     secretKeysPrevious: list(env, 'SECRET_KEY_PREVIOUS'),
-    rateLimitPerKey: int(env, 'RATE_LIMIT_PER_KEY', 40),
+    rateLimits: rateLimitsOf(env),
     eventRetentionDays: Math.max(1, int(env, 'EVENT_RETENTION_DAYS', 30)),
     authFailuresPerMinute: int(env, 'AUTH_FAILURES_PER_MINUTE', 30),
     trustProxy: trustProxyOf(str(env, 'TRUST_PROXY')),

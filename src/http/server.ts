@@ -17,7 +17,7 @@ import { AuthFailureLimiter } from './auth-failure-limiter.ts';
 import { installErrorHandling, INVALID_JSON_MESSAGE, sendCloseError } from './error-handler.ts';
 import { assertCleanInput, exceedsJsonValues, MAX_JSON_VALUES } from './input-guard.ts';
 import { applyFields, parseFieldsParam } from './fields.ts';
-import { RateLimiter } from './rate-limit.ts';
+import { RateLimiter, rateGroupOf } from './rate-limit.ts';
 import { registerRoutes } from './routes.ts';
 import { registerUnsubscribeLinkRoutes } from '../unsubscribe-links/routes.ts';
 import { validatorCompiler } from './validation.ts';
@@ -93,7 +93,7 @@ function isApiPath(url: string): boolean {
 
 /** Creates the HTTP application over `deps`; call `listen` or `inject` on the result. */
 export async function buildServer(deps: AppDeps, options: ServerOptions = {}): Promise<App> {
-  const rateLimiter = new RateLimiter(deps.config.rateLimitPerKey);
+  const rateLimiter = new RateLimiter(deps.config.rateLimits);
   const authFailures = new AuthFailureLimiter(deps.config.authFailuresPerMinute);
 
   /** The caller of an API request, counted by the rate limiter; a 401 or 429 otherwise. */
@@ -107,7 +107,8 @@ export async function buildServer(deps: AppDeps, options: ServerOptions = {}): P
       if (error instanceof SluiceError && error.code === 'unauthorized') authFailures.recordFailure(request.ip, now);
       throw error;
     }
-    rateLimiter.check(principal.apiKeyId, principal.organizationId, reply, now);
+    const path = request.routeOptions.url ?? request.url;
+    rateLimiter.check(principal.apiKeyId, principal.organizationId, rateGroupOf(request.method, path), reply, now);
     return principal;
   };
 

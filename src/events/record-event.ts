@@ -43,10 +43,17 @@ function row(event: EventInput) {
   };
 }
 
-/** Records events (one insert for many), inside the caller's transaction. */
+/**
+ * Rows per INSERT: each row binds 15 parameters and PostgreSQL allows 65,535 per statement, so a
+ * caller may pass any number of events (a bulk delete's leads with their contacts and emails).
+ */
+const ROWS_PER_INSERT = 2_000;
+
+/** Records events (one insert per ROWS_PER_INSERT), inside the caller's transaction. */
 export async function recordEvents(db: Kysely<Database>, events: readonly EventInput[]): Promise<void> {
-  if (events.length === 0) return;
-  await db.insertInto('events').values(events.map(row)).execute();
+  for (let i = 0; i < events.length; i += ROWS_PER_INSERT) {
+    await db.insertInto('events').values(events.slice(i, i + ROWS_PER_INSERT).map(row)).execute();
+  }
 }
 
 /** Records one event. */

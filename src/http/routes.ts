@@ -15,6 +15,7 @@ import { registerEmailActivityRoutes } from '../email/activity-routes.ts';
 import { registerEmailTemplateRoutes } from '../email-templates/routes.ts';
 import { registerBulkActionRoutes } from '../bulk-actions/routes.ts';
 import { registerSearchRoutes } from '../search/routes.ts';
+import { registerEventRoutes } from '../events/routes.ts';
 import type { App } from './server.ts';
 
 export async function registerRoutes(app: App): Promise<void> {
@@ -31,4 +32,5 @@ export async function registerRoutes(app: App): Promise<void> {
   await registerConnectedAccountRoutes(app);
   await registerEmailTemplateRoutes(app);
   await registerEmailActivityRoutes(app);
+  await registerEventRoutes(app);
 }

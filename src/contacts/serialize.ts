@@ -1,8 +1,10 @@
 /**
- * Contacts as Close's `/contact/{id}/` shows them, loaded for any number of ids in five queries
- * (contacts, emails with their unsubscribe state, phones, URLs, sequence subscriptions).
+ * Contacts as Close's `/contact/{id}/` shows them, loaded for any number of ids in six queries
+ * (contacts, emails with their unsubscribe state, phones, URLs, sequence subscriptions, and the
+ * contact custom field names of the deprecated `custom` dict).
  */
 import { sql, type Kysely } from 'kysely';
+import { customDict, loadFieldNames } from '../custom-fields/custom-dict.ts';
 import type { Database } from '../db/schema.ts';
 import { loadSubscriptionsForContacts } from '../sequences/contact-subscriptions.ts';
 import { formatTimestamp } from '../time.ts';
@@ -39,7 +41,7 @@ export async function loadContactObjects(
   if (ids.length === 0) return out;
   const idList = [...new Set(ids)];
   const inIds = sql<boolean>`contact_id = ANY(${idList}::text[])`;
-  const [contacts, emails, phones, urls, subscriptions] = await Promise.all([
+  const [contacts, emails, phones, urls, subscriptions, fieldNames] = await Promise.all([
     db
       .selectFrom('contacts')
       .selectAll()
@@ -74,6 +76,7 @@ export async function loadContactObjects(
       .orderBy('position')
       .execute(),
     loadSubscriptionsForContacts(db, organizationId, idList),
+    loadFieldNames(db, organizationId, 'contact'),
   ]);
   const emailsOf = groupBy(emails);
   const phonesOf = groupBy(phones);
@@ -96,14 +99,23 @@ export async function loadContactObjects(
         phone_formatted: formatPhone(p.phone),
         type: p.type,
         country: p.country,
+        // Sluice sends no SMS and keeps no time zone data for numbers.
+        outbound_sms_blocked: false,
+        tz_ids: [],
       })),
       urls: (urlsOf.get(c.id) ?? []).map((u) => ({ url: u.url, type: u.type })),
       integration_links: [],
       subscriptions: subscriptions.get(c.id) ?? [],
+      // Close's Contact keys for data Sluice does not have: no calls, no time zones, no lead suggestions.
+      recent_calls: [],
+      timezone: null,
+      timezone_source: null,
+      lead_suggestions_operation_id: null,
       created_by: c.created_by,
       updated_by: c.updated_by,
       date_created: formatTimestamp(c.date_created),
       date_updated: formatTimestamp(c.date_updated),
+      custom: customDict(c.custom, fieldNames),
       ...customKeys(c.custom),
     });
   }

@@ -1,6 +1,7 @@
 /**
  * Close's `_fields` query parameter: a comma list of top-level keys to return. `custom` stands for
- * every `custom.cf_…` key; `custom.cf_…` picks one.
+ * every `custom.cf_…` key and for the deprecated `custom` dict (keyed by field name) that leads and
+ * contacts carry; `custom.cf_…` picks one value.
  */
 
 /** Parses `_fields` into a list of names, or undefined when absent, empty or `_all`. */

@@ -51,6 +51,9 @@ export function diffObjects(
   const changedFields: string[] = [];
   const previous: Record<string, unknown> = {};
   for (const key of keys) {
+    // The deprecated `custom` dict repeats the `custom.cf_…` values by name: those keys already
+    // name the change (and renaming a field is no change to the object).
+    if (key === 'custom') continue;
     if (JSON.stringify(before[key]) === JSON.stringify(after[key])) continue;
     changedFields.push(key);
     previous[key] = before[key] ?? null;

@@ -1,11 +1,13 @@
 /**
  * Leads as Close's `/lead/{id}/` shows them (§4.1), loaded for any number of ids in a fixed number
- * of queries: leads with status and user names, their contact ids, the contacts (four queries),
- * and addresses. Bulk actions, search `_fields` and templates call this with whole batches.
+ * of queries: leads with status and user names, their contact ids, the contacts (six queries),
+ * addresses, and the lead custom field names of the deprecated `custom` dict. Bulk actions, search
+ * `_fields` and templates call this with whole batches.
  */
 import { sql, type Kysely } from 'kysely';
 import { loadConfig } from '../config.ts';
 import { customKeys, loadContactObjects } from '../contacts/serialize.ts';
+import { customDict, loadFieldNames, type FieldNames } from '../custom-fields/custom-dict.ts';
 import type { Database } from '../db/schema.ts';
 import { formatTimestamp } from '../time.ts';
 
@@ -23,10 +25,16 @@ const CONTACT_KEYS = ['contacts', 'contact_ids', 'display_name', 'primary_email'
  * Which parts of the lead object `fields` (a `_fields` list) needs; all of them without a list.
  * Skipping a part leaves its keys out of the object, so callers must restrict to `fields` too.
  */
-function partsFor(fields: readonly string[] | undefined): { contacts: boolean; addresses: boolean } {
-  if (!fields) return { contacts: true, addresses: true };
-  return { contacts: CONTACT_KEYS.some((k) => fields.includes(k)), addresses: fields.includes('addresses') };
+function partsFor(fields: readonly string[] | undefined): { contacts: boolean; addresses: boolean; customDict: boolean } {
+  if (!fields) return { contacts: true, addresses: true, customDict: true };
+  return {
+    contacts: CONTACT_KEYS.some((k) => fields.includes(k)),
+    addresses: fields.includes('addresses'),
+    customDict: fields.includes('custom'),
+  };
 }
+
+const NO_NAMES: FieldNames = new Map();
 
 /**
  * Loads the leads `ids` of `organizationId` as API objects, keyed by id (unknown ids are absent).
@@ -45,7 +53,7 @@ export async function loadLeadObjects(
   const publicUrl = opts.publicUrl ?? (defaultPublicUrl ??= loadConfig().publicUrl);
   const idList = [...new Set(ids)];
   const parts = partsFor(opts.fields);
-  const [leads, contactRows, addresses] = await Promise.all([
+  const [leads, contactRows, addresses, fieldNames] = await Promise.all([
     db
       .selectFrom('leads as l')
       .leftJoin('lead_statuses as s', (join) => join.onRef('s.id', '=', 'l.status_id').onRef('s.organization_id', '=', 'l.organization_id'))
@@ -79,6 +87,7 @@ export async function loadLeadObjects(
       .orderBy('lead_id')
       .orderBy('position')
       .execute(),
+    parts.customDict ? loadFieldNames(db, organizationId, 'lead') : NO_NAMES,
   ]);
   const contacts = await loadContactObjects(db, organizationId, contactRows.map((c) => c.id));
   const contactsOf = new Map<string, Record<string, unknown>[]>();
@@ -92,7 +101,8 @@ export async function loadLeadObjects(
   const addressesOf = new Map<string, Record<string, unknown>[]>();
   for (const { lead_id, ...address } of addresses) {
     const list = addressesOf.get(lead_id) ?? [];
-    list.push(address);
+    // Close's LeadAddress carries the address's time zones; Sluice keeps none.
+    list.push({ ...address, tz_ids: [] });
     addressesOf.set(lead_id, list);
   }
 
@@ -119,16 +129,24 @@ export async function loadLeadObjects(
       integration_links: [],
       primary_email: emails[0] ?? null,
       primary_phone: phones[0] ?? null,
+      // Close's Lead keys for data Sluice does not have: no time zones (so no local time), no
+      // lead source, no calls, no AI summaries.
+      localtime: null,
+      source: null,
+      recent_calls: [],
+      summaries: [],
       created_by: lead.created_by,
       updated_by: lead.updated_by,
       created_by_name: fullName(lead.cu_first, lead.cu_last),
       updated_by_name: fullName(lead.uu_first, lead.uu_last),
       date_created: formatTimestamp(lead.date_created),
       date_updated: formatTimestamp(lead.date_updated),
+      custom: customDict(lead.custom, fieldNames),
       ...customKeys(lead.custom),
     };
     if (!parts.contacts) for (const key of CONTACT_KEYS) delete object[key];
     if (!parts.addresses) delete object.addresses;
+    if (!parts.customDict) delete object.custom;
     out.set(lead.id, object);
   }
   return out;

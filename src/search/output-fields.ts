@@ -5,6 +5,7 @@
  */
 import { sql } from 'kysely';
 import { customKeys, loadContactObjects } from '../contacts/serialize.ts';
+import { customDict, loadFieldNames, type FieldNames } from '../custom-fields/custom-dict.ts';
 import type { Db } from '../db/database.ts';
 import { loadLeadObjects } from '../leads/serialize.ts';
 import { formatTimestamp } from '../time.ts';
@@ -19,7 +20,14 @@ function isDirect(type: ResultObjectType, name: string): boolean {
   return DIRECT[type].includes(name) || name === 'custom' || name.startsWith('custom.');
 }
 
-async function directRows(db: Db, type: ResultObjectType, organizationId: string, ids: readonly string[]): Promise<Map<string, Record<string, unknown>>> {
+/** `names` (field id → name) adds the deprecated `custom` dict; without it the dict is left out. */
+async function directRows(
+  db: Db,
+  type: ResultObjectType,
+  organizationId: string,
+  ids: readonly string[],
+  names: FieldNames | undefined,
+): Promise<Map<string, Record<string, unknown>>> {
   const idList = [...ids];
   const rows =
     type === 'lead'
@@ -47,6 +55,7 @@ async function directRows(db: Db, type: ResultObjectType, organizationId: string
       ...rest,
       date_created: formatTimestamp(date_created as Date),
       date_updated: formatTimestamp(date_updated as Date),
+      ...(names ? { custom: customDict(custom, names) } : {}),
       ...customKeys(custom),
     });
   }
@@ -57,7 +66,8 @@ function pick(object: Record<string, unknown>, names: readonly string[]): Record
   const out: Record<string, unknown> = {};
   for (const name of names) {
     if (name === 'custom') {
-      for (const [key, value] of Object.entries(object)) if (key.startsWith('custom.')) out[key] = value;
+      // `custom` is every custom field: the deprecated dict by name and each `custom.cf_…` key.
+      for (const [key, value] of Object.entries(object)) if (key === 'custom' || key.startsWith('custom.')) out[key] = value;
     } else if (Object.hasOwn(object, name)) {
       out[name] = object[name];
     }
@@ -75,7 +85,8 @@ export async function outputItems(
 ): Promise<Record<string, unknown>[]> {
   const base = (id: string) => ({ __object_type: type, id });
   if (!names || names.length === 0 || ids.length === 0) return ids.map(base);
-  const direct = await directRows(db, type, organizationId, ids);
+  const fieldNames = names.includes('custom') ? await loadFieldNames(db, organizationId, type) : undefined;
+  const direct = await directRows(db, type, organizationId, ids, fieldNames);
   const needsFull = names.some((n) => !isDirect(type, n));
   const full = needsFull
     ? type === 'lead'

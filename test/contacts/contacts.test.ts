@@ -49,8 +49,8 @@ describe('/contact/', () => {
       { email: 'm@example.org', type: 'home', is_unsubscribed: false },
     ]);
     assert.deepEqual(c.phones, [
-      { phone: '+14155550100', phone_formatted: '+1 415 555 0100', type: 'mobile', country: 'US' },
-      { phone: '+442071838750', phone_formatted: '+44 20 7183 8750', type: 'office', country: 'GB' },
+      { phone: '+14155550100', phone_formatted: '+1 415 555 0100', type: 'mobile', country: 'US', outbound_sms_blocked: false, tz_ids: [] },
+      { phone: '+442071838750', phone_formatted: '+44 20 7183 8750', type: 'office', country: 'GB', outbound_sms_blocked: false, tz_ids: [] },
     ]);
     assert.deepEqual(c.urls, [{ url: 'https://maeby.example', type: 'url' }]);
     assert.equal(c[`custom.${nickname}`], 'Surely');

@@ -58,7 +58,7 @@ describe('/lead/', () => {
     assert.equal(lead.date_created, '2026-03-01T10:00:00.000000+00:00');
     assert.equal(lead.date_updated, '2026-03-01T10:00:00.000000+00:00');
     assert.deepEqual(lead.addresses, [
-      { label: 'business', address_1: '747 Howard St', address_2: 'Room 3', city: 'San Francisco', state: 'CA', zipcode: '94103', country: 'US' },
+      { label: 'business', address_1: '747 Howard St', address_2: 'Room 3', city: 'San Francisco', state: 'CA', zipcode: '94103', country: 'US', tz_ids: [] },
     ]);
     assert.equal(lead.contacts.length, 2);
     assert.deepEqual(lead.contact_ids, lead.contacts.map((c: any) => c.id));
@@ -69,7 +69,7 @@ describe('/lead/', () => {
     assert.equal(gob.lead_id, lead.id);
     assert.equal(gob.title, 'Sr. Vice President');
     assert.deepEqual(gob.emails, [{ email: 'gob@example.com', type: 'office', is_unsubscribed: false }]);
-    assert.deepEqual(gob.phones, [{ phone: '+18004445555', phone_formatted: '+1 800 444 5555', type: 'office', country: 'US' }]);
+    assert.deepEqual(gob.phones, [{ phone: '+18004445555', phone_formatted: '+1 800 444 5555', type: 'office', country: 'US', outbound_sms_blocked: false, tz_ids: [] }]);
     assert.deepEqual(lindsay.urls, [{ url: 'https://l.example', type: 'url' }]);
     assert.deepEqual(lead.primary_email, { email: 'gob@example.com', type: 'office', is_unsubscribed: false });
     assert.equal(lead.primary_phone.phone, '+18004445555');
@@ -125,7 +125,7 @@ describe('/lead/', () => {
     assert.equal(res.body.display_name, 'Bluth Company');
     assert.deepEqual(res.body.contacts.map((c: any) => c.name), ['Gob', 'Lindsay']);
     assert.deepEqual(res.body.addresses, [
-      { label: 'mailing', address_1: null, address_2: null, city: 'Newport Beach', state: null, zipcode: null, country: null },
+      { label: 'mailing', address_1: null, address_2: null, city: 'Newport Beach', state: null, zipcode: null, country: null, tz_ids: [] },
     ]);
     assert.equal(res.body.date_created, created.body.date_created);
     assert.equal(res.body.date_updated, '2026-03-01T10:01:00.000000+00:00');

@@ -8,7 +8,8 @@ import { FieldsQuery, IdParams } from '../http/common-schemas.ts';
 import { envelope, ListQuery, pageOf } from '../http/pagination.ts';
 import type { App } from '../http/server.ts';
 import { formatTimestamp } from '../time.ts';
-import { organizationResponse } from '../orgs/organization-response.ts';
+import { accountResponse } from '../connected-accounts/serialize.ts';
+import { MEMBER_PERMISSIONS, MEMBERSHIP_SETTINGS, organizationResponse } from '../orgs/organization-response.ts';
 
 type UserRow = {
   id: string;
@@ -49,10 +50,19 @@ export async function registerUserRoutes(app: App): Promise<void> {
     const user = await findUser(db, organizationId, userId);
     if (!user) throw notFound('user');
     const organization = await organizationResponse(db, organizationId);
+    // Close embeds the caller's connected accounts here (scripts pick a sender from them).
+    const accounts = await db
+      .selectFrom('connected_accounts')
+      .selectAll()
+      .where('organization_id', '=', organizationId)
+      .where('user_id', '=', user.id)
+      .orderBy('date_created')
+      .orderBy('id')
+      .execute();
     return {
       ...userResponse(user),
       last_used_timezone: null,
-      email_accounts: [],
+      email_accounts: accounts.map(accountResponse),
       phone_numbers: [],
       memberships: [
         {
@@ -60,7 +70,8 @@ export async function registerUserRoutes(app: App): Promise<void> {
           organization_id: organizationId,
           user_id: user.id,
           role_id: 'admin',
-          permissions_granted: ['bulk_edit', 'bulk_delete', 'bulk_email', 'bulk_sequence_subscriptions', 'export', 'manage_organization'],
+          permissions_granted: [...MEMBER_PERMISSIONS],
+          ...MEMBERSHIP_SETTINGS,
         },
       ],
       organizations: [organization],

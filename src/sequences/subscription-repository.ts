@@ -24,6 +24,10 @@ export function subscriptionResponse(row: SubscriptionRow): Record<string, unkno
     calls_assigned_to: row.calls_assigned_to ?? [],
     status: row.status,
     status_reason: row.status_reason,
+    // The older name Close still returns (its export script reads it): why a paused subscription is
+    // paused, with the same StatusReason values; null unless paused, since finished/goal/error
+    // reasons are not pause reasons.
+    pause_reason: row.status === 'paused' ? row.status_reason : null,
     start_date: formatTimestamp(row.start_date),
     created_by_id: row.created_by_id,
     updated_by_id: row.updated_by_id,

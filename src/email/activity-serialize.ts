@@ -3,16 +3,25 @@ import { sql, type Kysely, type Selectable } from 'kysely';
 import type { Database, EmailActivitiesTable } from '../db/schema.ts';
 import { formatTimestamp } from '../time.ts';
 
-export type ActivityRow = Selectable<EmailActivitiesTable> & { user_name?: string | null; sequence_name?: string | null };
+export type ActivityRow = Selectable<EmailActivitiesTable> & {
+  user_name?: string | null;
+  created_by_name?: string | null;
+  updated_by_name?: string | null;
+  sequence_name?: string | null;
+};
 
-/** Activity rows of the organization with `user_name` and `sequence_name` joined. */
+/** Activity rows of the organization with the user, creator and updater names and `sequence_name` joined. */
 export function selectActivities(db: Kysely<Database>, organizationId: string) {
   return db
     .selectFrom('email_activities as a')
     .leftJoin('users as u', (join) => join.onRef('u.id', '=', 'a.user_id').onRef('u.organization_id', '=', 'a.organization_id'))
+    .leftJoin('users as cu', (join) => join.onRef('cu.id', '=', 'a.created_by').onRef('cu.organization_id', '=', 'a.organization_id'))
+    .leftJoin('users as uu', (join) => join.onRef('uu.id', '=', 'a.updated_by').onRef('uu.organization_id', '=', 'a.organization_id'))
     .leftJoin('sequences as s', (join) => join.onRef('s.id', '=', 'a.sequence_id').onRef('s.organization_id', '=', 'a.organization_id'))
     .selectAll('a')
     .select(sql<string | null>`nullif(trim(concat_ws(' ', u.first_name, u.last_name)), '')`.as('user_name'))
+    .select(sql<string | null>`nullif(trim(concat_ws(' ', cu.first_name, cu.last_name)), '')`.as('created_by_name'))
+    .select(sql<string | null>`nullif(trim(concat_ws(' ', uu.first_name, uu.last_name)), '')`.as('updated_by_name'))
     .select('s.name as sequence_name')
     .where('a.organization_id', '=', organizationId);
 }
@@ -48,6 +57,7 @@ export function activityResponse(row: ActivityRow): Record<string, unknown> {
     sequence_subscription_id: row.sequence_subscription_id,
     followup_sequence_id: null,
     followup_sequence_delay: null,
+    followup_sequence_add_cc_bcc: false,
     email_account_id: row.email_account_id,
     send_as_id: null,
     thread_id: row.thread_id,
@@ -71,11 +81,16 @@ export function activityResponse(row: ActivityRow): Record<string, unknown> {
       date: formatTimestamp(row.date_sent),
     },
     need_smtp_credentials: false,
+    // Close's AI agent that wrote the email, if any: Sluice has none.
+    agent_config_id: null,
+    agent_action_reason: null,
     date_scheduled: formatTimestamp(row.date_scheduled),
     date_sent: formatTimestamp(row.date_sent),
     activity_at: formatTimestamp(row.activity_at),
     created_by: row.created_by,
     updated_by: row.updated_by,
+    created_by_name: row.created_by_name ?? null,
+    updated_by_name: row.updated_by_name ?? null,
     date_created: formatTimestamp(row.date_created),
     date_updated: formatTimestamp(row.date_updated),
   };

@@ -367,6 +367,8 @@ export interface SavedSearchesTable {
   description: string | null;
   type: string;
   s_query: Json<Record<string, unknown>>;
+  /** The legacy search string, as sent (0014); NULL when the Smart View was created without one. */
+  query: string | null;
   is_shared: Generated<boolean>;
   created_by: string | null;
   updated_by: string | null;

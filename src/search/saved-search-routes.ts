@@ -6,7 +6,7 @@ import type { Db } from '../db/database.ts';
 import { fieldError, notFound } from '../errors.ts';
 import { newId } from '../ids.ts';
 import { FieldsQuery, IdParams } from '../http/common-schemas.ts';
-import { LABEL_MAX } from '../http/input-limits.ts';
+import { LABEL_MAX, QUERY_PARAM_MAX } from '../http/input-limits.ts';
 import { envelope, ListQuery, pageOf } from '../http/pagination.ts';
 import type { App } from '../http/server.ts';
 import type { ResultObjectType } from './ast.ts';
@@ -21,6 +21,8 @@ const Body = Type.Object(
     description: Type.Optional(Type.Union([Type.String({ maxLength: 10_000 }), Type.Null()])),
     type: Type.Optional(TypeEnum),
     s_query: Type.Unknown(),
+    // Close's legacy search string: stored and returned as sent, never run (see saved-searches.ts).
+    query: Type.Optional(Type.Union([Type.String({ maxLength: QUERY_PARAM_MAX }), Type.Null()])),
     is_shared: Type.Optional(Type.Boolean()),
   },
   { additionalProperties: false },
@@ -78,6 +80,7 @@ export async function registerSavedSearchRoutes(app: App): Promise<void> {
         description: request.body.description ?? null,
         type,
         s_query: JSON.stringify(sQuery),
+        query: request.body.query ?? null,
         is_shared: request.body.is_shared ?? false,
         created_by: userId,
         updated_by: userId,
@@ -109,6 +112,7 @@ export async function registerSavedSearchRoutes(app: App): Promise<void> {
     }
     if (body.name !== undefined) patch.name = body.name;
     if (body.description !== undefined) patch.description = body.description;
+    if (body.query !== undefined) patch.query = body.query;
     if (body.is_shared !== undefined) patch.is_shared = body.is_shared;
     if (Object.keys(patch).length === 0) return savedSearchResponse(before);
     const row = (await db

@@ -2,6 +2,10 @@
  * Smart Views (`/saved_search/`): a named `s_query` (`{query, results_limit?, sort?}`) of one object
  * type, checked exactly like a `/data/search/` body. The `saved_search` query type inlines them at
  * parse time; an update that would make a Smart View reach itself is refused (cycle guard).
+ *
+ * Close's Smart View also has `query`, the legacy search string (null for views made with an
+ * `s_query`). Sluice stores the string a client sends and returns it as stored, null otherwise; it
+ * runs Smart Views by `s_query` alone, so `s_query` stays required and `query` is never compiled.
  */
 import type { Db } from '../db/database.ts';
 import { fieldError } from '../errors.ts';
@@ -21,6 +25,7 @@ export interface SavedSearchRow {
   description: string | null;
   type: string;
   s_query: unknown;
+  query: string | null;
   is_shared: boolean;
   created_by: string | null;
   updated_by: string | null;
@@ -36,8 +41,13 @@ export function savedSearchResponse(row: SavedSearchRow): Record<string, unknown
     description: row.description,
     type: row.type,
     s_query: row.s_query,
+    query: row.query,
     is_shared: row.is_shared,
     shared_with: [],
+    // Close's per-user sharing object (null when none is set) and recent-use flag: Sluice shares
+    // by `is_shared` only and keeps no usage history.
+    sharing_settings: null,
+    used_recently: false,
     is_user_dependent: false,
     selected_fields: [],
     user_id: row.user_id,

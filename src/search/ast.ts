@@ -54,6 +54,17 @@ export interface HasRelatedQuery extends Negatable {
 export interface MatchAllQuery extends Negatable {
   readonly type: 'match_all';
 }
+/**
+ * Part `slice` (1-based) of `total_slices` stable parts of the objects, by a hash of the id alone:
+ * the parts are disjoint, together they hold every object, and an object never changes part. Sluice's
+ * node for Close's legacy `slice:N/M` (`GET /lead/?query=`), which scripts use to read one large
+ * result in parallel.
+ */
+export interface SliceQuery extends Negatable {
+  readonly type: 'slice';
+  readonly slice: number;
+  readonly total_slices: number;
+}
 /** A Smart View reference, with the Smart View's own query inlined at parse time. */
 export interface SavedSearchQuery extends Negatable {
   readonly type: 'saved_search';
@@ -70,11 +81,12 @@ export type Query =
   | FieldConditionQuery
   | HasRelatedQuery
   | MatchAllQuery
+  | SliceQuery
   | SavedSearchQuery;
 
 export type QueryType = Query['type'];
 export const QUERY_TYPES: readonly QueryType[] = [
-  'and', 'or', 'object_type', 'id', 'text', 'field_condition', 'has_related', 'match_all', 'saved_search',
+  'and', 'or', 'object_type', 'id', 'text', 'field_condition', 'has_related', 'match_all', 'slice', 'saved_search',
 ];
 
 /** What a field holds, which decides the conditions it accepts (see `fields.ts`). */

@@ -97,11 +97,22 @@ function compileNode(q: Query, objectType: string, alias: string, ctx: CompileCo
     }
     case 'match_all':
       return 'TRUE';
+    case 'slice':
+      return `(${sliceOf(alias, q.total_slices, ctx)} = ${ctx.b.param(q.slice)}::bigint)`;
     case 'saved_search':
       return compileQuery(q.query, objectType, alias, ctx);
     default:
       return assertNever(q);
   }
+}
+
+/**
+ * The 1-based part of `total` that the row's id falls in: the first 32 bits of md5(id), modulo
+ * `total`. md5 is documented and the same in every PostgreSQL version (hashtext is neither), and
+ * any other program can compute the same parts.
+ */
+function sliceOf(alias: string, total: number, ctx: CompileContext): string {
+  return `((('x' || substr(md5(${alias}.id), 1, 8))::bit(32)::bigint % ${ctx.b.param(total)}::bigint) + 1)`;
 }
 
 /** `EXISTS` a `relatedType` row joined to the outer row by `join` and matching `query`. */

@@ -24,6 +24,8 @@ export const LIMITS = {
   queryWords: 100,
   /** Bind parameters of one compiled statement. */
   parameters: 10_000,
+  /** Parts a `slice` query may split the objects into (a million leads in slices of 10). */
+  totalSlices: 100_000,
 } as const;
 
 export function describe(value: unknown): string {

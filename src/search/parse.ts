@@ -57,7 +57,7 @@ export function namedResultType(raw: unknown, path: string): ResultObjectType | 
     if (o.negate === true) return;
     let named: unknown;
     if (o.type === 'object_type') named = o.object_type;
-    if ((o.type === 'and' || o.type === 'or') && Array.isArray(o.queries)) {
+    if ((o.type === 'and' || o.type === 'or' || isUntypedAnd(o)) && Array.isArray(o.queries)) {
       o.queries.slice(0, LIMITS.listItems).forEach((q, i) => visit(q, `${nodePath}.queries[${i}]`, depth + 1));
     }
     if (typeof named !== 'string' || !isResultType(named)) return;
@@ -71,6 +71,14 @@ export function namedResultType(raw: unknown, path: string): ResultObjectType | 
   };
   visit(raw, path, 0);
   return found?.type;
+}
+
+/**
+ * A node with `queries` and no `type` is an `and`: Close's Bulk Actions page sends
+ * `{"s_query": {"queries": [...]}}`. Stored queries are written back with `type: "and"`.
+ */
+function isUntypedAnd(o: Readonly<Record<string, unknown>>): boolean {
+  return o.type === undefined && o.queries !== undefined;
 }
 
 /** Parses a query evaluated on `objectType`; `expanding` lists Smart Views already being expanded. */
@@ -113,7 +121,7 @@ function parseNode(raw: unknown, path: string, objectType: string, state: State,
   state.nodes += 1;
   if (state.nodes > LIMITS.nodes) throw fieldError(path, `A query may have at most ${LIMITS.nodes} nodes.`);
   const o = asObject(raw, path, 'a query object');
-  const type = asEnum(o.type, at(path, 'type'), QUERY_TYPES);
+  const type = isUntypedAnd(o) ? 'and' : asEnum(o.type, at(path, 'type'), QUERY_TYPES);
   const negate = asNegate(o.negate, at(path, 'negate'));
   const primary = isResultType(objectType);
   const requirePrimary = () => {
@@ -140,6 +148,9 @@ function parseNode(raw: unknown, path: string, objectType: string, state: State,
       return { type, negate, ...parseTextValue(o, path) };
     case 'match_all':
       return { type, negate };
+    case 'slice':
+      requirePrimary();
+      return { type, negate, ...parseSlice(o, path) };
     case 'field_condition': {
       const { field, info } = parseField(o.field, at(path, 'field'), objectType, state.catalog);
       return { type, negate, field, condition: parseCondition(o.condition, at(path, 'condition'), info) };
@@ -158,6 +169,18 @@ function parseNode(raw: unknown, path: string, objectType: string, state: State,
       return parseSavedSearch(o, path, objectType, state, depth, negate);
     }
   }
+}
+
+/** `slice` (1-based) and `total_slices`: whole numbers, 1 ≤ slice ≤ total_slices ≤ LIMITS.totalSlices. */
+function parseSlice(o: Readonly<Record<string, unknown>>, path: string): { slice: number; total_slices: number } {
+  const whole = (value: unknown, key: string, max: number): number => {
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > max) {
+      throw fieldError(at(path, key), `Expected a whole number from 1 to ${max}, got ${describe(value)}.`);
+    }
+    return value;
+  };
+  const total = whole(o.total_slices, 'total_slices', LIMITS.totalSlices);
+  return { slice: whole(o.slice, 'slice', total), total_slices: total };
 }
 
 function parseSavedSearch(

@@ -60,6 +60,8 @@ function nodeToJson(q: Query): Record<string, unknown> {
       };
     case 'match_all':
       return { type: 'match_all' };
+    case 'slice':
+      return { type: 'slice', slice: q.slice, total_slices: q.total_slices };
     case 'saved_search':
       return { type: 'saved_search', saved_search_id: q.saved_search_id };
     default:

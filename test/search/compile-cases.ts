@@ -26,6 +26,10 @@ export const CASES: CompileCase[] = [
   { name: 'object_type lead', query: { type: 'object_type', object_type: 'lead' }, sql: "TRUE", values: [], ids: ['lead_acme', 'lead_empty', 'lead_wayne'] },
   { name: 'object_type contact', query: { type: 'object_type', object_type: 'contact' }, sql: "TRUE", values: [], ids: ['cont_bruce', 'cont_road', 'cont_wile'] },
   { name: 'id', query: { type: 'id', value: 'lead_acme' }, sql: "(a.id = $2)", values: ["lead_acme"], ids: ['lead_acme'] },
+  // lead_wayne's md5 starts with bits above 2^31: the hash must be read unsigned.
+  { name: 'slice 1 of 2', query: { type: 'slice', slice: 1, total_slices: 2 }, sql: "(((('x' || substr(md5(a.id), 1, 8))::bit(32)::bigint % $2::bigint) + 1) = $3::bigint)", values: [2, 1], ids: ['lead_acme', 'lead_empty'] },
+  { name: 'slice 2 of 2', query: { type: 'slice', slice: 2, total_slices: 2 }, sql: "(((('x' || substr(md5(a.id), 1, 8))::bit(32)::bigint % $2::bigint) + 1) = $3::bigint)", values: [2, 2], ids: ['lead_wayne'] },
+  { name: 'slice negated', query: { type: 'slice', slice: 2, total_slices: 2, negate: true }, sql: "(NOT (((('x' || substr(md5(a.id), 1, 8))::bit(32)::bigint % $2::bigint) + 1) = $3::bigint))", values: [2, 2], ids: ['lead_acme', 'lead_empty'] },
   { name: 'id of another organization', query: { type: 'id', value: 'lead_b_acme' }, sql: "(a.id = $2)", values: ["lead_b_acme"], ids: [] },
   { name: 'and', query: { type: 'and', queries: [cond(lf('status_id'), { type: 'reference', reference_type: 'status.lead', object_ids: ['S1'] }), cond(lf('description'), { type: 'exists' })] }, sql: "((a.status_id = ANY($2::text[])) AND (a.description IS NOT NULL AND a.description <> ''))", values: [["S1"]], ids: ['lead_acme'] },
   { name: 'or', query: { type: 'or', queries: [{ type: 'id', value: 'lead_acme' }, { type: 'id', value: 'lead_wayne' }] }, sql: "((a.id = $2) OR (a.id = $3))", values: ["lead_acme", "lead_wayne"], ids: ['lead_acme', 'lead_wayne'] },

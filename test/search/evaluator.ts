@@ -3,6 +3,7 @@
  * (text-match.ts, moments.ts, compile-condition.ts, compile.ts), written independently of the SQL
  * compiler: the property test checks that both select the same objects.
  */
+import { createHash } from 'node:crypto';
 import type { Condition, Field, Query, SortKey } from '../../src/search/ast.ts';
 import { describeField } from '../../src/search/fields.ts';
 import { firstLocalDayFrom, momentInstant, type MomentClock } from '../../src/search/moments.ts';
@@ -192,6 +193,11 @@ function related(objectType: string, obj: Obj, to: string, ctx: EvalContext): Ob
   }
 }
 
+/** The 1-based part of `total` an id is in: the first 32 bits of its md5, modulo `total`. */
+function sliceOf(id: string, total: number): number {
+  return (createHash('md5').update(id).digest().readUInt32BE(0) % total) + 1;
+}
+
 /** Whether `obj` (of `objectType`) matches `q`. */
 export function matches(q: Query, objectType: string, obj: Obj, ctx: EvalContext): boolean {
   return q.negate !== matchesInner(q, objectType, obj, ctx);
@@ -209,6 +215,8 @@ function matchesInner(q: Query, objectType: string, obj: Obj, ctx: EvalContext):
       return obj.id === q.value;
     case 'match_all':
       return true;
+    case 'slice':
+      return sliceOf(String(obj.id), q.total_slices) === q.slice;
     case 'saved_search':
       return matches(q.query, objectType, obj, ctx);
     case 'field_condition':

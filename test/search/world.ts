@@ -199,6 +199,7 @@ export function queryArb(objectType: string, u: Universe, ids: { leads: readonly
   if (primary) {
     leaves.push(fc.record({ type: fc.constant('text'), mode: fc.constantFrom('full_words', 'phrase', 'beginning_of_words', 'exact_value'), value: text, negate }));
     leaves.push(fc.record({ type: fc.constant('id'), value: fc.constantFrom(...(objectType === 'lead' ? ids.leads : ids.contacts)), negate }));
+    leaves.push(fc.integer({ min: 1, max: 4 }).chain((total) => fc.record({ type: fc.constant('slice'), slice: fc.integer({ min: 1, max: total }), total_slices: fc.constant(total), negate })));
   }
   if (depth <= 0) return fc.oneof(...leaves);
   const branches: fc.Arbitrary<unknown>[] = [

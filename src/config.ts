@@ -49,6 +49,12 @@ export interface Config {
     readonly resumeWindowSeconds: number;
     readonly maxRunningPerOrg: number;
   };
+  readonly exports: {
+    /** Days a finished export's file is kept before it is deleted (the export then shows `expired`). */
+    readonly retentionDays: number;
+    /** How long a signed `download_url` stays valid (seconds). */
+    readonly linkSeconds: number;
+  };
   readonly email: {
     /** A delivery worker's lease on a message it is sending; a lapsed lease marks the send `unknown`. */
     readonly leaseSeconds: number;
@@ -152,6 +158,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       leaseSeconds: int(env, 'BULK_LEASE_SECONDS', 30),
       resumeWindowSeconds: int(env, 'BULK_RESUME_WINDOW_SECONDS', 604800),
       maxRunningPerOrg: int(env, 'BULK_MAX_RUNNING_PER_ORG', 2),
+    },
+    exports: {
+      retentionDays: Math.max(1, int(env, 'EXPORT_RETENTION_DAYS', 7)),
+      linkSeconds: Math.max(1, int(env, 'EXPORT_LINK_SECONDS', 86_400)),
     },
     email: {
       leaseSeconds: Math.max(1, int(env, 'EMAIL_LEASE_SECONDS', 60)),

@@ -8,7 +8,7 @@ const ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz
 
 export type IdPrefix =
   | 'orga' | 'user' | 'apikey' | 'stat' | 'cf' | 'lead' | 'cont' | 'ev' | 'req' | 'save'
-  | 'bulkemail' | 'bulkedit' | 'bulkdelete' | 'bulkseqsub'
+  | 'bulkemail' | 'bulkedit' | 'bulkdelete' | 'bulkseqsub' | 'expo'
   | 'tmpl' | 'emailacct' | 'acti' | 'seq' | 'seqstep' | 'sub';
 
 /** Returns `length` random base62 characters (rejection sampling keeps them uniform). */

@@ -77,7 +77,7 @@ export async function createBulkAction(
       .executeTakeFirstOrThrow();
     await recordEvent(trx, {
       organizationId: ctx.organizationId,
-      objectType: `bulk_action.${kind.name}`,
+      objectType: kind.eventObjectType ?? `bulk_action.${kind.name}`,
       objectId: row.id,
       action: 'created',
       userId: ctx.userId,

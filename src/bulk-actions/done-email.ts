@@ -15,6 +15,7 @@
 import { sql } from 'kysely';
 import type { Db } from '../db/database.ts';
 import type { SystemMailer } from '../mailer/system-mailer.ts';
+import type { DoneEmailContext } from './kind.ts';
 import { findKind } from './kinds.ts';
 import type { BulkActionRow } from './serialize.ts';
 
@@ -27,11 +28,15 @@ const TITLES: Record<string, string> = {
   sequence_subscription: 'Bulk sequence subscription',
 };
 
-/** Subject and body of the done email of `row`. */
-export function doneEmailContent(row: BulkActionRow): { subject: string; text: string } {
+/**
+ * Subject and body of the done email of `row`. `worker` (the sending worker's configuration and
+ * clock) lets a kind put a link in it (an export's download link).
+ */
+export function doneEmailContent(row: BulkActionRow, worker?: DoneEmailContext): { subject: string; text: string } {
+  const kind = findKind(row.kind);
+  if (kind?.doneEmail) return kind.doneEmail(row, worker);
   const title = TITLES[row.kind] ?? 'Bulk action';
   const outcome = row.status === 'done' ? 'is done' : 'stopped with an error';
-  const kind = findKind(row.kind);
   const lines = [
     `Your ${title.toLowerCase()} ${row.id} ${outcome}.`,
     '',
@@ -60,7 +65,7 @@ async function claimOne(db: Db): Promise<BulkActionRow | undefined> {
 }
 
 /** Sends every pending done email; returns how many were sent. */
-export async function sendPendingDoneEmails(db: Db, mailer: SystemMailer): Promise<number> {
+export async function sendPendingDoneEmails(db: Db, mailer: SystemMailer, worker?: DoneEmailContext): Promise<number> {
   let sent = 0;
   for (;;) {
     const row = await claimOne(db);
@@ -83,7 +88,7 @@ export async function sendPendingDoneEmails(db: Db, mailer: SystemMailer): Promi
       continue;
     }
     try {
-      await mailer.send({ to: user.email, ...doneEmailContent(row) });
+      await mailer.send({ to: user.email, ...doneEmailContent(row, worker) });
       await done('sent', null);
       sent += 1;
     } catch (error) {

@@ -11,13 +11,16 @@
  */
 import type { Config } from '../config.ts';
 import type { TSchema } from 'typebox';
-import type { Kysely } from 'kysely';
-import type { Database } from '../db/schema.ts';
+import type { Kysely, Selectable } from 'kysely';
+import type { BulkActionsTable, Database } from '../db/schema.ts';
 import type { RequestContext } from '../http/context.ts';
 import type { IdPrefix } from '../ids.ts';
 
-/** The URL segment of each kind: `/bulk_action/{name}/`. */
-export type BulkKindName = 'edit' | 'delete' | 'email' | 'sequence_subscription';
+/**
+ * The URL segment of each kind: `/bulk_action/{name}/`. `export` is the one kind the engine runs
+ * without mounting it there: exports have Close's own endpoints (`/export/…`, src/exports/).
+ */
+export type BulkKindName = 'edit' | 'delete' | 'email' | 'sequence_subscription' | 'export';
 
 /** Kind-specific parameters as stored in `bulk_actions.params` (jsonb): a plain JSON object. */
 export type BulkParams = object;
@@ -59,6 +62,27 @@ export interface ItemOutcome {
 export type Trx = Kysely<Database>;
 
 /**
+ * What the engine offers a kind inside a batch transaction.
+ *
+ * `lockAction()` locks the action row FOR UPDATE and checks that this worker still holds an
+ * unexpired lease on a `processing` action; if not, the batch is rolled back (nothing committed).
+ * A kind whose batch has an effect outside the database (an export appends to a file) calls it
+ * before that effect: while the lock is held no other worker can claim the action or commit a
+ * batch of it, so two workers that both believe they hold the action never interleave their
+ * effects. Kinds that only write rows need not call it: the engine takes the same lock just
+ * before commit anyway (run-batch.ts), and a PUT then never waits for a batch in flight.
+ */
+export interface BatchContext {
+  lockAction(): Promise<void>;
+}
+
+/** What the worker sending a done email offers the kind writing it. */
+export interface DoneEmailContext {
+  readonly config: Config;
+  readonly now: Date;
+}
+
+/**
  * Throw from `prepare` or `processBatch` when the action as a whole cannot go on (its template,
  * status or custom field was deleted…): the batch is rolled back, the action moves to `error`
  * with `message` as `error_message`, and the done email reports it.
@@ -72,7 +96,9 @@ export class BulkActionFatalError extends Error {
 
 export interface BulkActionKind<P extends BulkParams = BulkParams> {
   readonly name: BulkKindName;
-  readonly idPrefix: Extract<IdPrefix, 'bulkedit' | 'bulkdelete' | 'bulkemail' | 'bulkseqsub'>;
+  readonly idPrefix: Extract<IdPrefix, 'bulkedit' | 'bulkdelete' | 'bulkemail' | 'bulkseqsub' | 'expo'>;
+  /** The event log's `object_type` for the action's own events (default `bulk_action.{name}`). */
+  readonly eventObjectType?: string;
   /**
    * TypeBox schemas of the kind's own request fields, merged with the common ones into the POST
    * body schema (so unknown keys are dropped and types are checked before `validateCreate`).
@@ -119,7 +145,26 @@ export interface BulkActionKind<P extends BulkParams = BulkParams> {
    * lead) and must confine every statement to `action.organizationId`. Returns one outcome per
    * lead acted on; items it returns no outcome for are recorded as `skipped` / `lead_deleted`.
    */
-  processBatch(trx: Trx, action: BulkActionRecord<P>, items: readonly BulkItem[]): Promise<ItemOutcome[]>;
+  processBatch(trx: Trx, action: BulkActionRecord<P>, items: readonly BulkItem[], batch: BatchContext): Promise<ItemOutcome[]>;
+
+  /**
+   * Optional: runs in the transaction that moves the action to `done` (every item has an outcome),
+   * before the transition; throwing BulkActionFatalError ends the action in `error` instead. An
+   * export writes the end of its file here.
+   */
+  finish?(trx: Trx, action: BulkActionRecord<P>, batch: BatchContext): Promise<void>;
+
+  /**
+   * Optional: the API object of an action of this kind, for the events the engine records about it
+   * (default: the bulk-action object of serialize.ts). For kinds with their own endpoints.
+   */
+  present?(row: Selectable<BulkActionsTable>, config: Config): Record<string, unknown>;
+
+  /**
+   * Optional: the done email's subject and text (default: done-email.ts's counts and `describe`).
+   * `worker` is absent when the email is built outside a worker (tests).
+   */
+  doneEmail?(row: Selectable<BulkActionsTable>, worker: DoneEmailContext | undefined): { subject: string; text: string };
 
   /** Optional: a line for the done email describing what the action did (`Set lead status to "Won"`). */
   describe?(params: P): string;

@@ -10,14 +10,16 @@
  * was taken, the batch rolls back. So a PUT never waits for a batch in flight (it answers in
  * milliseconds whatever the batch size), and what the PUT's response shows is what stays done.
  * Two workers that both think they hold an action cannot both commit: the second blocks on the
- * first's row locks and then fails the lease check, or the first does.
+ * first's row locks and then fails the lease check, or the first does. A kind whose batch acts
+ * outside the database (an export's file) takes that decisive lock earlier, before acting
+ * (`BatchContext.lockAction`), and a PUT then waits for the rest of that batch.
  */
 import { sql } from 'kysely';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/database.ts';
 import { recordEvent } from '../events/record-event.ts';
 import type { Clock } from '../time.ts';
-import type { AnyBulkActionKind, ItemOutcome, Trx } from './kind.ts';
+import type { AnyBulkActionKind, BatchContext, ItemOutcome, Trx } from './kind.ts';
 import { actionRecord, serializeAction } from './serialize.ts';
 import { transition } from './state-machine.ts';
 
@@ -53,6 +55,11 @@ export async function runBatch(
     const row = await stillOurs(trx, organizationId, actionId, workerId, false);
     if (!row) return 'stop';
     const action = actionRecord(row, config);
+    const batch: BatchContext = {
+      lockAction: async () => {
+        if (!(await stillOurs(trx, organizationId, actionId, workerId, true))) throw new BatchAbandoned();
+      },
+    };
     await kind.prepare?.(trx, action);
 
     const items = await trx
@@ -65,6 +72,7 @@ export async function runBatch(
       .limit(Math.min(config.bulk.batchSize, kind.maxBatchSize ?? Number.POSITIVE_INFINITY))
       .execute();
     if (items.length === 0) {
+      await kind.finish?.(trx, action, batch);
       await transition(trx, organizationId, actionId, 'done', { by: 'runner', clock, config, userId: row.created_by, workerId });
       return 'done';
     }
@@ -73,6 +81,7 @@ export async function runBatch(
       trx,
       action,
       items.map((item) => ({ position: item.position, leadId: item.lead_id })),
+      batch,
     );
     const byLead = new Map<string, ItemOutcome>(outcomes.map((outcome) => [outcome.leadId, outcome]));
     const resolved = items.map((item) => byLead.get(item.lead_id) ?? { leadId: item.lead_id, status: 'skipped' as const, reason: 'lead_deleted', nObjects: 0 });
@@ -98,7 +107,7 @@ export async function runBatch(
       .executeTakeFirstOrThrow();
     await recordEvent(trx, {
       organizationId,
-      objectType: `bulk_action.${row.kind}`,
+      objectType: kind.eventObjectType ?? `bulk_action.${row.kind}`,
       objectId: actionId,
       action: 'updated',
       userId: row.created_by,

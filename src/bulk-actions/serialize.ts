@@ -1,6 +1,7 @@
 /**
  * A bulk action as Close's API shows it (§2.3 common fields, then the kind's own), plus Sluice's
- * extensions: `date_paused`, `resumable_until` (while paused) and `error_message`.
+ * extensions: `date_paused`, `resumable_until` (while paused) and `error_message`. A kind with its
+ * own endpoints (exports) presents its actions itself (`BulkActionKind.present`).
  */
 import type { Selectable } from 'kysely';
 import type { Config } from '../config.ts';
@@ -14,6 +15,7 @@ export type BulkActionRow = Selectable<BulkActionsTable>;
 /** The API object for `row`. */
 export function serializeAction(row: BulkActionRow, config: Config): Record<string, unknown> {
   const kind = findKind(row.kind);
+  if (kind?.present) return kind.present(row, config);
   const until =
     row.status === 'paused' && row.date_paused
       ? new Date(row.date_paused.getTime() + config.bulk.resumeWindowSeconds * 1000)

@@ -26,7 +26,8 @@
  * - resuming: `date_paused` cleared; a NOTIFY wakes a worker.
  * - done / error / cancelled: lease dropped; done and error mark the done email `pending` in the
  *   same transaction (see done-email.ts), unless send_done_email is false.
- * Every change records a `bulk_action.{kind}` event: `paused`, `completed` (done, error) or `updated`.
+ * Every change records a `bulk_action.{kind}` event (a kind may name its own object type: exports
+ * record `export`): `paused`, `completed` (done, error) or `updated`.
  */
 import { sql } from 'kysely';
 import type { Config } from '../config.ts';
@@ -35,6 +36,7 @@ import { notFound, SluiceError } from '../errors.ts';
 import { recordEvent } from '../events/record-event.ts';
 import type { Clock } from '../time.ts';
 import type { Trx } from './kind.ts';
+import { findKind } from './kinds.ts';
 import { serializeAction, type BulkActionRow } from './serialize.ts';
 
 export type BulkStatus = BulkActionsTable['status'];
@@ -180,7 +182,7 @@ export async function transition(
 
   await recordEvent(trx, {
     organizationId,
-    objectType: `bulk_action.${row.kind}`,
+    objectType: findKind(row.kind)?.eventObjectType ?? `bulk_action.${row.kind}`,
     objectId: id,
     action: eventAction(to),
     userId: options.userId,

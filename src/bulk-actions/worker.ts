@@ -83,7 +83,7 @@ export function createBulkActionWorker(deps: WorkerDeps, options: BulkWorkerOpti
     while (!stopping) {
       woken = false;
       try {
-        await sendPendingDoneEmails(deps.db, mailer);
+        await sendPendingDoneEmails(deps.db, mailer, { config: deps.config, now: deps.clock.now() });
         while (!stopping && running.size < concurrency) {
           const claimed = await claimAction(deps.db, workerId, deps.config, deps.clock);
           if (!claimed) break;

@@ -322,7 +322,7 @@ export interface AppSecretsTable {
 export interface BulkActionsTable {
   id: string;
   organization_id: string;
-  kind: 'edit' | 'delete' | 'email' | 'sequence_subscription';
+  kind: 'edit' | 'delete' | 'email' | 'sequence_subscription' | 'export';
   status: 'created' | 'loading' | 'processing' | 'done' | 'paused' | 'resuming' | 'error' | 'cancelled';
   params: Json<Record<string, unknown>>;
   s_query: Json<unknown>;
@@ -359,6 +359,23 @@ export interface BulkActionItemsTable {
   date_updated: Date | null;
 }
 
+/** A bigint column as pg returns it (a string), written from numbers; defaulted on insert. */
+type Int8Counter = ColumnType<string, number | undefined, number>;
+
+/** The file of an export (migration 0013; src/exports/export-file.ts). */
+export interface ExportFilesTable {
+  organization_id: string;
+  action_id: string;
+  columns: Json<unknown[]> | null;
+  bytes: Int8Counter;
+  crc32: Int8Counter;
+  raw_bytes: Int8Counter;
+  started: Generated<boolean>;
+  n_rows: Int8Counter;
+  date_finished: Date | null;
+  date_removed: Date | null;
+}
+
 export interface SavedSearchesTable {
   id: string;
   organization_id: string;
@@ -393,6 +410,7 @@ export interface Database {
   saved_searches: SavedSearchesTable;
   bulk_actions: BulkActionsTable;
   bulk_action_items: BulkActionItemsTable;
+  export_files: ExportFilesTable;
   connected_accounts: ConnectedAccountsTable;
   email_send_ledger: EmailSendLedgerTable;
   email_templates: EmailTemplatesTable;

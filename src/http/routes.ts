@@ -14,6 +14,7 @@ import { registerConnectedAccountRoutes } from '../connected-accounts/routes.ts'
 import { registerEmailActivityRoutes } from '../email/activity-routes.ts';
 import { registerEmailTemplateRoutes } from '../email-templates/routes.ts';
 import { registerBulkActionRoutes } from '../bulk-actions/routes.ts';
+import { registerExportRoutes } from '../exports/routes.ts';
 import { registerSearchRoutes } from '../search/routes.ts';
 import { registerEventRoutes } from '../events/routes.ts';
 import type { App } from './server.ts';
@@ -22,6 +23,7 @@ export async function registerRoutes(app: App): Promise<void> {
   await registerUserRoutes(app);
   await registerSearchRoutes(app);
   await registerBulkActionRoutes(app);
+  await registerExportRoutes(app);
   await registerOrganizationRoutes(app);
   await registerLeadRoutes(app);
   await registerContactRoutes(app);

@@ -20,6 +20,7 @@ import { applyFields, parseFieldsParam } from './fields.ts';
 import { RateLimiter, rateGroupOf } from './rate-limit.ts';
 import { registerRoutes } from './routes.ts';
 import { registerUnsubscribeLinkRoutes } from '../unsubscribe-links/routes.ts';
+import { registerExportDownloadRoutes } from '../exports/public-routes.ts';
 import { validatorCompiler } from './validation.ts';
 
 declare module 'fastify' {
@@ -219,5 +220,7 @@ export async function buildServer(deps: AppDeps, options: ServerOptions = {}): P
   await app.register(async (api) => registerRoutes(api as App), { prefix: '/api/v1' });
   // Public pages outside the API (no key): the unsubscribe links Sluice puts in emails.
   await app.register(async (pub) => registerUnsubscribeLinkRoutes(pub as App, deps));
+  // The signed download links of exports (their `download_url`), which work without a key.
+  await app.register(async (pub) => registerExportDownloadRoutes(pub as App, deps));
   return app;
 }

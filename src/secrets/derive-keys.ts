@@ -1,7 +1,8 @@
 /**
  * Purpose keys derived from a master key with HKDF-SHA256, so that the key encrypting stored
- * secrets and the key signing unsubscribe links are independent: knowing one (a signing key
- * kept for old links, say) reveals nothing about the other or about the master key.
+ * secrets, the key signing unsubscribe links and the key signing export download links are
+ * independent: knowing one (a signing key kept for old links, say) reveals nothing about the
+ * others or about the master key.
  */
 import { hkdfSync } from 'node:crypto';
 
@@ -12,6 +13,8 @@ export interface DerivedKeys {
   readonly encryptionKey: Buffer;
   /** HMAC key for unsubscribe links. */
   readonly signingKey: string;
+  /** HMAC key for export download links (src/exports/download-link.ts). */
+  readonly exportLinkKey: Buffer;
 }
 
 const SALT = 'sluice';
@@ -26,5 +29,6 @@ export function deriveKeys(secret: string): DerivedKeys {
     id: derive(secret, 'sluice key id v1', 6).toString('base64url'),
     encryptionKey: derive(secret, 'sluice stored secrets v1', 32),
     signingKey: derive(secret, 'sluice unsubscribe links v1', 32).toString('base64url'),
+    exportLinkKey: derive(secret, 'sluice export download links v1', 32),
   };
 }

@@ -3,6 +3,7 @@ import { createSequenceScheduler } from '../sequences/scheduler.ts';
 import { createBulkActionWorker } from '../bulk-actions/worker.ts';
 import { createEmailDeliveryWorker } from '../email/delivery-worker.ts';
 import { createEventRetentionWorker } from '../events/retention-worker.ts';
+import { createExportRetentionWorker } from '../exports/retention.ts';
 import type { WorkerFactory } from './registry.ts';
 
 export const workerFactories: readonly WorkerFactory[] = [
@@ -10,4 +11,5 @@ export const workerFactories: readonly WorkerFactory[] = [
   createSequenceScheduler,
   (deps) => createEmailDeliveryWorker(deps),
   (deps) => createEventRetentionWorker(deps),
+  (deps) => createExportRetentionWorker(deps),
 ];

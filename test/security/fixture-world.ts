@@ -127,6 +127,7 @@ async function populate(
   await post('/api/v1/bulk_action/delete/', { s_query: query('Nothingmatches'), send_done_email: false });
   await post('/api/v1/bulk_action/email/', { s_query, template_id: template.id, contact_preference: 'lead', email_account_id: account.id, send_done_email: false });
   await post('/api/v1/bulk_action/sequence_subscription/', { s_query, action_type: 'pause', sequence_id: sequence.id, send_done_email: false });
+  await post('/api/v1/export/lead/', { s_query, format: 'json', type: 'leads', fields: ['id', 'name'], send_done_email: false });
 
   // No endpoint creates an email activity (the delivery worker does), so one is inserted as it would.
   const activity = newId('acti');

@@ -156,16 +156,19 @@ function hintFor(schema: JsonSchema, name: string, ctx: Ctx): fc.Arbitrary<unkno
     }
     if (name === 'sender') return fc.constantFrom(...w.emails.a.map((e) => `"Sam" <${e}>`), ...w.emails.a);
     if (name === 'status') {
-      if (ctx.path.includes('/bulk_action/')) return fc.constantFrom('paused', 'resuming', 'cancelled');
+      if (ctx.path.includes('/bulk_action/') || ctx.path.includes('/export/')) return fc.constantFrom('paused', 'resuming', 'cancelled');
       if (ctx.path.includes('/activity/')) return fc.constantFrom('sent', 'outbox', 'error', 'sent,outbox');
       return fc.constantFrom(...w.statusLabels);
     }
     if (name === 'type') {
       if (ctx.path.includes('/bulk_action/')) return fc.constantFrom('set_lead_status', 'set_custom_field', 'clear_custom_field', 'set_contact_custom_field', 'clear_contact_custom_field');
       if (ctx.path.includes('/saved_search/')) return fc.constantFrom('lead', 'contact');
+      if (ctx.path.includes('/export/')) return fc.constantFrom('leads', 'contacts');
       return fc.constantFrom('office', 'home', 'mobile', 'url');
     }
     if (name === 'action_type') return fc.constantFrom('subscribe', 'pause', 'resume', 'resume_finished');
+    if (name === 'format' && ctx.path.includes('/export/')) return fc.constantFrom('csv', 'json');
+    if (name === 'date_format') return fc.constantFrom('original', 'iso8601', 'excel');
     if (name === 'contact_preference') return fc.constantFrom('lead', 'contact', 'all');
     if (name === 'bulk_object_type' || name === 'type__in') return fc.constantFrom('lead', 'contact', 'lead,contact');
     if (name === 'custom_field_operation') return fc.constantFrom('replace', 'add', 'remove');
@@ -188,6 +191,7 @@ function hintFor(schema: JsonSchema, name: string, ctx: Ctx): fc.Arbitrary<unkno
   if (name === 'custom_field_value') return fc.constantFrom('alpha', 'plain', 7, '2026-01-05', null);
   if (name === 'custom_field_values') return fc.array(fc.constantFrom('alpha', 'beta', ...w.idsWithPrefix('a', 'user')), { maxLength: 3 });
   if (name === 'calls_assigned_to' && schema.type === 'array') return fc.subarray(w.idsWithPrefix('a', 'user'));
+  if (name === 'fields' && ctx.path.includes('/export/')) return fc.subarray(['id', 'name', 'display_name', 'custom', 'date_created'], { minLength: 1 });
   if (name === 'weekday') return fc.integer({ min: 0, max: 6 });
   return undefined;
 }

@@ -1,5 +1,6 @@
 /**
- * `/contact/`: list (filter `lead_id`), create, get, update (PUT acts as PATCH), delete.
+ * `/contact/`: list (filter `lead_id`, Close's legacy search `query`), create, get, update (PUT acts
+ * as PATCH), delete.
  */
 import { Type } from 'typebox';
 import { notFound } from '../errors.ts';
@@ -7,11 +8,25 @@ import { FieldsQuery, IdParams, IdString } from '../http/common-schemas.ts';
 import { envelope, ListQuery, pageOf } from '../http/pagination.ts';
 import type { App } from '../http/server.ts';
 import { actorOf } from '../leads/actor.ts';
+import type { Query } from '../search/ast.ts';
+import { listSearch } from '../search/legacy/index.ts';
+import { matchingIds } from '../search/legacy/matching-page.ts';
+import { LegacyQueryParam } from '../search/legacy/query-param.ts';
 import { ContactCreateBody, ContactUpdateBody } from './schemas.ts';
 import { loadContactObjects } from './serialize.ts';
 import { createContact, deleteContact, updateContact } from './write-contact.ts';
 
 type Body = ContactCreateBody & Record<string, unknown>;
+
+/** Contacts of the lead `leadId`, as a search condition. */
+function leadIdIs(leadId: string): Query {
+  return {
+    type: 'field_condition',
+    negate: false,
+    field: { type: 'regular_field', object_type: 'contact', field_name: 'lead_id' },
+    condition: { type: 'reference', reference_type: 'lead', object_ids: [leadId] },
+  };
+}
 
 export async function registerContactRoutes(app: App): Promise<void> {
   app.get(
@@ -19,18 +34,27 @@ export async function registerContactRoutes(app: App): Promise<void> {
     {
       schema: {
         tags: ['contacts'],
-        summary: 'List contacts (oldest first), optionally of one lead',
-        querystring: Type.Intersect([ListQuery, Type.Object({ lead_id: Type.Optional(IdString) })]),
+        summary: 'List contacts (oldest first), optionally of one lead or those a legacy search `query` matches',
+        querystring: Type.Intersect([ListQuery, Type.Object({ lead_id: Type.Optional(IdString), query: Type.Optional(LegacyQueryParam) })]),
       },
     },
     async (request) => {
       const { db, organizationId } = request.ctx;
       const page = pageOf(request.query);
-      let query = db.selectFrom('contacts').select('id').where('organization_id', '=', organizationId);
-      if (request.query.lead_id !== undefined) query = query.where('lead_id', '=', request.query.lead_id);
-      const rows = await query.orderBy('date_created').orderBy('id').offset(page.skip).limit(page.limit + 1).execute();
-      const objects = await loadContactObjects(db, organizationId, rows.map((r) => r.id));
-      return envelope(rows.map((r) => objects.get(r.id)).filter((o) => o !== undefined), page);
+      const { lead_id: leadId, query: text } = request.query;
+      let ids: string[];
+      if (text !== undefined) {
+        // `lead_id` joins the query by "and", as a condition on the contact's lead.
+        const byLead: Query[] = leadId === undefined ? [] : [leadIdIs(leadId)];
+        const search = await listSearch(request.ctx, text, 'contact', byLead);
+        ids = await matchingIds(db, search.selection, search.scope, page);
+      } else {
+        let query = db.selectFrom('contacts').select('id').where('organization_id', '=', organizationId);
+        if (leadId !== undefined) query = query.where('lead_id', '=', leadId);
+        ids = (await query.orderBy('date_created').orderBy('id').offset(page.skip).limit(page.limit + 1).execute()).map((r) => r.id);
+      }
+      const objects = await loadContactObjects(db, organizationId, ids);
+      return envelope(ids.map((id) => objects.get(id)).filter((o) => o !== undefined), page);
     },
   );
 

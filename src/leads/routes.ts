@@ -1,10 +1,14 @@
 /**
- * `/lead/`: list, create, get, update (PUT acts as PATCH), delete.
+ * `/lead/`: list (optionally by Close's legacy search `query`), create, get, update (PUT acts as
+ * PATCH), delete.
  */
+import { Type } from 'typebox';
 import { notFound } from '../errors.ts';
 import { parseFieldsParam } from '../http/fields.ts';
 import { FieldsQuery, IdParams } from '../http/common-schemas.ts';
 import { ListQuery, pageOf } from '../http/pagination.ts';
+import { listSearch } from '../search/legacy/index.ts';
+import { LegacyQueryParam } from '../search/legacy/query-param.ts';
 import type { App } from '../http/server.ts';
 import { actorOf } from './actor.ts';
 import { createLead } from './create-lead.ts';
@@ -18,11 +22,18 @@ import { updateLead } from './update-lead.ts';
 export async function registerLeadRoutes(app: App): Promise<void> {
   app.get(
     '/lead/',
-    { schema: { tags: ['leads'], summary: 'List leads (oldest first)', querystring: ListQuery } },
+    {
+      schema: {
+        tags: ['leads'],
+        summary: 'List leads (oldest first), or those a legacy search `query` matches',
+        querystring: Type.Intersect([ListQuery, Type.Object({ query: Type.Optional(LegacyQueryParam) })]),
+      },
+    },
     async (request) => {
       const { db, organizationId, config } = request.ctx;
       const fields = parseFieldsParam(request.query._fields);
-      return listLeads(db, organizationId, pageOf(request.query), { publicUrl: config.publicUrl, ...(fields ? { fields } : {}) });
+      const search = request.query.query === undefined ? undefined : await listSearch(request.ctx, request.query.query, 'lead');
+      return listLeads(db, organizationId, pageOf(request.query), { publicUrl: config.publicUrl, ...(fields ? { fields } : {}), ...(search ? { search } : {}) });
     },
   );
 

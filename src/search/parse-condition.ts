@@ -12,7 +12,7 @@ import { distinctWords } from './text-match.ts';
 const MAX_MOMENT_DEPTH = 5;
 
 /** Largest amount per offset unit: about 200 years each, far beyond any real query. */
-const OFFSET_CAPS: Readonly<Record<keyof OffsetAmounts, number>> = {
+export const OFFSET_CAPS: Readonly<Record<keyof OffsetAmounts, number>> = {
   years: 200,
   months: 2_400,
   weeks: 10_500,

@@ -73,6 +73,19 @@ export function pageStatement(selection: Selection, scope: StatementScope, curso
   });
 }
 
+/**
+ * `id` of `limit` rows after the first `skip`, in sort order: the offset lists (`_skip`/`_limit`)
+ * of `GET /lead/?query=` and `GET /contact/?query=`. The offset is bounded by the lists' `_skip`
+ * limit (SKIP_MAX), so the rows read and dropped stay few.
+ */
+export function offsetPageStatement(selection: Selection, scope: StatementScope, skip: number, limit: number): Statement {
+  return bounded(selection, () => {
+    const { b, from, sorts } = start(selection, scope);
+    const text = `SELECT ${ALIAS}.id AS id ${from} ORDER BY ${orderBy(sorts, ALIAS)} OFFSET ${b.param(skip)} LIMIT ${b.param(limit)}`;
+    return { text, values: b.values };
+  });
+}
+
 /** `total`: how many objects match. */
 export function countStatement(selection: Selection, scope: StatementScope): Statement {
   return bounded(selection, () => {

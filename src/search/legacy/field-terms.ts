@@ -154,6 +154,11 @@ export const CUSTOM_PREFIX = 'custom.';
 /** The query of a field term (`name:acme`, `contacts > 2`, `custom.Tier:Gold`), or a 400 quoting it. */
 export function fieldTermQuery(t: TermSyntax, resultType: ResultObjectType, vocabulary: Vocabulary): QueryJson {
   if (isAny(t.value) && t.op !== ':') throw legacyError(t.source, '"*" means "has a value" and goes after ":".');
+  if (!t.value.quoted && t.value.text.toLowerCase() === 'null') {
+    // Some scripts write `custom.X:null` for "no value"; Close does not document it, so rather than
+    // search for the word, say how to ask for either.
+    throw legacyError(t.source, `For objects without a value write -${t.key}:*; to search for the word, quote it: "null".`);
+  }
   if (t.key.toLowerCase().startsWith(CUSTOM_PREFIX)) {
     const name = t.key.slice(CUSTOM_PREFIX.length);
     if (name === '') throw legacyError(t.source, 'Name the custom field after "custom.".');

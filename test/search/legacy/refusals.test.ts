@@ -58,6 +58,8 @@ const REFUSED: readonly (readonly [string, string, string])[] = [
   ['>= 3', '>= 3', 'needs a field name'],
   ['contacts > *', 'contacts > *', 'has a value'],
   ['has > email', 'has > email', 'has:email'],
+  ['custom."Lead Source":null', 'custom."Lead Source":null', '-custom.Lead Source:*'],
+  ['name:NULL', 'name:NULL', 'quote it'],
   [`name:"${Array.from({ length: LIMITS.textWords + 1 }, (_, i) => `w${i}`).join(' ')}"`, 'name:"w0', `At most ${LIMITS.textWords} different words`],
   [`name:"${'x'.repeat(LIMITS.stringLength + 1)}"`, 'name:"xxx', `at most ${LIMITS.stringLength} characters`],
 ];

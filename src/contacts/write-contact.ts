@@ -16,6 +16,7 @@ import { parseCustomInput, type CustomOp } from '../leads/custom-input.ts';
 import { applyCustomOps } from '../leads/custom-write.ts';
 import { resolveStatus } from '../leads/resolve-status.ts';
 import { loadLeadObjects } from '../leads/serialize.ts';
+import { recordSubscriptionsDeleted, subscriptionsIn } from '../sequences/subscription-events.ts';
 import { normalizeChannels, writeChannels } from './channels.ts';
 import type { ContactCreateBody } from './schemas.ts';
 import { loadContactObjects } from './serialize.ts';
@@ -224,8 +225,11 @@ export async function deleteContact(trx: Kysely<Database>, actor: Actor, contact
   const org = actor.organizationId;
   const { leadId, leadsBefore } = await lockContactWithLeads(trx, actor, contactId, (seen) => [seen]);
   const before = (await loadContactObjects(trx, org, [contactId])).get(contactId);
+  // Its sequence subscriptions go with it (ON DELETE CASCADE), each with its `deleted` event.
+  const subscriptions = await subscriptionsIn(trx, org, { contactId });
   await trx.deleteFrom('contacts').where('organization_id', '=', org).where('id', '=', contactId).execute();
   await dropContactReferences(trx, org, leadId, contactId);
   await recordLeadsContactsChanged(trx, actor, leadsBefore);
   await recordEvent(trx, { ...eventBase(actor), objectType: 'contact', objectId: contactId, leadId, action: 'deleted', previousData: before });
+  await recordSubscriptionsDeleted(trx, subscriptions, eventBase(actor));
 }

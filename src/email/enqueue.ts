@@ -1,11 +1,13 @@
 /**
  * Putting mail in the outbox. A message is an email activity in status `outbox`, inserted in the
- * caller's transaction: it exists (and will be sent) exactly when the caller's change commits, and
- * the `NOTIFY` issued here is delivered at that commit, waking the delivery workers.
+ * caller's transaction with its `activity.email` `created` event: it exists (and will be sent)
+ * exactly when the caller's change commits, and the `NOTIFY` issued here is delivered at that
+ * commit, waking the delivery workers.
  */
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import { newId } from '../ids.ts';
+import { idsByOrganization, loadActivities, recordActivityEvents } from './activity-events.ts';
 import { htmlToText } from './html-to-text.ts';
 
 /** The channel delivery workers LISTEN on. */
@@ -110,6 +112,9 @@ export async function enqueueEmails(trx: Kysely<Database>, inputs: readonly Enqu
   for (let i = 0; i < rows.length; i += 1000) {
     await trx.insertInto('email_activities').values(rows.slice(i, i + 1000)).execute();
   }
+  // `activity.email` `created`, each with the message as the API shows it (read back: defaults and
+  // joined names included).
+  await recordActivityEvents(trx, await loadActivities(trx, idsByOrganization(rows)), 'created');
   await sql`SELECT pg_notify(${EMAIL_NOTIFY_CHANNEL}, ${organizationId})`.execute(trx);
   return rows.map((row) => ({ activityId: row.id }));
 }

@@ -1,10 +1,12 @@
 /**
  * Writes send outcomes back, many messages per statement. Only rows this worker still holds are
  * touched (`claimed_by`), including ones the reaper meanwhile marked `unknown`: the worker's
- * definite answer (sent, refused, not sent) replaces that guess.
+ * definite answer (sent, refused, not sent) replaces that guess. A final outcome records its
+ * `activity.email` event in the same transaction (activity-events.ts).
  */
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
+import { idsByOrganization, loadActivities, recordActivityEvents } from './activity-events.ts';
 import { retryDelayMs, type SendOutcome } from './send-outcome.ts';
 
 export interface SendResult {
@@ -57,7 +59,12 @@ export async function recordResults(
     attempts.push(JSON.stringify(entry));
   }
   await db.transaction().execute(async (trx) => {
-    await sql`
+    // What the events' previous_data shows: the state the outcome replaces.
+    const before = await sql<{ id: string; status: string; error_message: string | null }>`
+      SELECT id, status, error_message FROM email_activities
+      WHERE id = ANY(${ids}::text[]) AND claimed_by = ${workerId} AND status IN ('sending', 'unknown')
+      FOR UPDATE`.execute(trx);
+    const updated = await sql<{ id: string; organization_id: string; status: string }>`
       UPDATE email_activities e SET
         status = r.status,
         send_attempts = e.send_attempts || jsonb_build_array(r.attempt),
@@ -70,7 +77,9 @@ export async function recordResults(
         date_updated = now()
       FROM unnest(${ids}::text[], ${statuses}::text[], ${attempts}::jsonb[], ${errors}::text[], ${delays}::int[], ${sentAt}::timestamptz[])
         AS r(id, status, attempt, error, delay_ms, sent_at)
-      WHERE e.id = r.id AND e.claimed_by = ${workerId} AND e.status IN ('sending', 'unknown')`.execute(trx);
+      WHERE e.id = r.id AND e.claimed_by = ${workerId} AND e.status IN ('sending', 'unknown')
+      RETURNING e.id, e.organization_id, e.status`.execute(trx);
+    await recordOutcomeEvents(trx, updated.rows, new Map(before.rows.map((row) => [row.id, row])));
     // A message that was definitely not accepted does not use up the account's quota.
     if (notSent.length > 0) await sql`DELETE FROM email_send_ledger WHERE activity_id = ANY(${notSent}::text[])`.execute(trx);
     const accounts = [...new Set(results.map((r) => r.accountId))];
@@ -78,6 +87,25 @@ export async function recordResults(
       UPDATE connected_accounts SET send_ready_at = now() + make_interval(secs => min_delay_seconds)
       WHERE id = ANY(${accounts}::text[]) AND min_delay_seconds > 0`.execute(trx);
   });
+}
+
+/**
+ * `activity.email` `sent` for each message accepted, `updated` for each given up (`error`); a
+ * message going back to the outbox for a retry records nothing.
+ */
+async function recordOutcomeEvents(
+  trx: Kysely<Database>,
+  updated: readonly { id: string; organization_id: string; status: string }[],
+  before: ReadonlyMap<string, { status: string; error_message: string | null }>,
+): Promise<void> {
+  const final = updated.filter((row) => row.status === 'sent' || row.status === 'error');
+  if (final.length === 0) return;
+  const rows = await loadActivities(trx, idsByOrganization(final));
+  const previous = new Map(rows.map((row) => [row.id, { status: before.get(row.id)?.status ?? null, error_message: before.get(row.id)?.error_message ?? null }]));
+  const sent = rows.filter((row) => row.status === 'sent');
+  const failed = rows.filter((row) => row.status === 'error');
+  await recordActivityEvents(trx, sent, 'sent', { changedFields: ['status', 'date_sent', 'activity_at', 'send_attempts'], previous });
+  await recordActivityEvents(trx, failed, 'updated', { changedFields: ['status', 'error_message', 'send_attempts'], previous });
 }
 
 /** Notes the latest send error on the account (shown as `latest_send_error`), or clears it. */

@@ -16,6 +16,7 @@ import type { AppDeps, RequestContext } from './context.ts';
 import { AuthFailureLimiter } from './auth-failure-limiter.ts';
 import { installErrorHandling, INVALID_JSON_MESSAGE, sendCloseError } from './error-handler.ts';
 import { assertCleanInput, exceedsJsonValues, MAX_JSON_VALUES } from './input-guard.ts';
+import { LABEL_MAX } from './input-limits.ts';
 import { applyFields, parseFieldsParam } from './fields.ts';
 import { RateLimiter, rateGroupOf } from './rate-limit.ts';
 import { registerRoutes } from './routes.ts';
@@ -146,8 +147,13 @@ export async function buildServer(deps: AppDeps, options: ServerOptions = {}): P
     // maxParamLength: an email address in a path (/unsubscribe/email/{email}/) may be 254 characters,
     // percent-encoded more; the router's default (100) answered such addresses 404.
     routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, maxParamLength: 1000 },
-    requestIdHeader: 'x-request-id',
-    genReqId: () => newId('req'),
+    // A client's X-Request-Id names the request (and its events' request_id, which the event log
+    // indexes and filters on with at most 200 characters); a longer one is replaced by ours.
+    requestIdHeader: false,
+    genReqId: (req) => {
+      const sent = req.headers['x-request-id'];
+      return typeof sent === 'string' && sent !== '' && sent.length <= LABEL_MAX ? sent : newId('req');
+    },
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
 
   app.setValidatorCompiler(validatorCompiler);

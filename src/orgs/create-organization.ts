@@ -5,6 +5,7 @@
 import { sql } from 'kysely';
 import { createApiKey } from '../auth/api-keys.ts';
 import type { Db } from '../db/database.ts';
+import { recordEvents } from '../events/record-event.ts';
 import { newId } from '../ids.ts';
 
 /** Close's default lead statuses for a new organization, in order. */
@@ -43,17 +44,19 @@ async function insertOrganization(trx: Db, input: OrganizationInput): Promise<Cr
       last_name: input.lastName ?? names.last,
     })
     .execute();
-  await trx
-    .insertInto('lead_statuses')
-    .values(
-      DEFAULT_LEAD_STATUSES.map((label, position) => ({
-        id: newId('stat'),
-        organization_id: organizationId,
-        label,
-        position,
-      })),
-    )
-    .execute();
+  const statuses = DEFAULT_LEAD_STATUSES.map((label, position) => ({ id: newId('stat'), organization_id: organizationId, label, position }));
+  await trx.insertInto('lead_statuses').values(statuses).execute();
+  // As a status created through the API: `status.lead` `created` (no user: the operator made it).
+  await recordEvents(
+    trx,
+    statuses.map(({ id, label }) => ({
+      organizationId,
+      objectType: 'status.lead',
+      objectId: id,
+      action: 'created',
+      data: { id, label, organization_id: organizationId },
+    })),
+  );
   const key = await createApiKey(trx, organizationId, userId, input.apiKey);
   return { organization_id: organizationId, user_id: userId, api_key: key.key };
 }

@@ -17,11 +17,12 @@
 import { sql } from 'kysely';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/database.ts';
+import { recordEvent } from '../events/record-event.ts';
 import type { Clock } from '../time.ts';
 import { signingSecret } from '../unsubscribe-links/secret.ts';
 import type { BackgroundWorker, WorkerDeps } from '../worker/registry.ts';
 import { runDueSteps, type StepContext, type StepResult } from './scheduler-step.ts';
-import type { SubscriptionRow } from './subscription-repository.ts';
+import { subscriptionResponse, type SubscriptionRow } from './subscription-repository.ts';
 
 export const POLL_MS = 1000;
 
@@ -103,12 +104,28 @@ async function runOne(deps: SchedulerDeps, id: string, ctx: StepContext, options
 
 async function markFailed(db: Db, subscriptionId: string, now: Date, error: unknown): Promise<void> {
   const message = error instanceof Error ? error.message : String(error);
-  await db
-    .updateTable('sequence_subscriptions')
-    .set({ status: 'error', status_reason: 'internal-error', error_message: message.slice(0, 1000), next_step_at: null, date_updated: now })
-    .where('id', '=', subscriptionId)
-    .where('status', '=', 'active')
-    .execute();
+  await db.transaction().execute(async (trx) => {
+    const row = await trx
+      .updateTable('sequence_subscriptions')
+      .set({ status: 'error', status_reason: 'internal-error', error_message: message.slice(0, 1000), next_step_at: null, date_updated: now })
+      .where('id', '=', subscriptionId)
+      .where('status', '=', 'active')
+      .returningAll()
+      .executeTakeFirst();
+    if (!row) return;
+    // As the scheduler's other stops (scheduler-step.ts): the subscription ended, with why.
+    await recordEvent(trx, {
+      organizationId: row.organization_id,
+      objectType: 'sequence_subscription',
+      objectId: row.id,
+      leadId: row.lead_id,
+      action: 'updated',
+      changedFields: ['status', 'status_reason'],
+      data: subscriptionResponse(row),
+      previousData: { status: 'active', status_reason: null },
+      at: now,
+    });
+  });
 }
 
 /** The long-running scheduler `sluice serve` starts in the worker role. */

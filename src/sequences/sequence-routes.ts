@@ -15,6 +15,7 @@ import { replanSequence } from './next-step.ts';
 import { isValidTimezone, scheduleErrors, type Schedule } from './schedule.ts';
 import { CreateSequenceBody, UpdateSequenceBody } from './sequence-schemas.ts';
 import { findSequence, loadSteps, sequenceResponse, subscriptionCounts, writeSteps } from './sequence-repository.ts';
+import { recordSubscriptionsDeleted, subscriptionsIn } from './subscription-events.ts';
 
 const Params = IdParams;
 
@@ -159,6 +160,8 @@ export async function registerSequenceCrudRoutes(app: App): Promise<void> {
     const ctx = request.ctx;
     await ctx.db.transaction().execute(async (trx) => {
       const previous = await fullResponse(trx, ctx.organizationId, request.params.id);
+      // Its subscriptions go with it (ON DELETE CASCADE), each with its `deleted` event.
+      const subscriptions = await subscriptionsIn(trx, ctx.organizationId, { sequenceId: request.params.id });
       const deleted = await trx
         .deleteFrom('sequences')
         .where('organization_id', '=', ctx.organizationId)
@@ -166,6 +169,7 @@ export async function registerSequenceCrudRoutes(app: App): Promise<void> {
         .executeTakeFirst();
       if (Number(deleted.numDeletedRows) === 0) throw fieldError('id', 'Unknown sequence.');
       await recordEvent(trx, { ...eventBase(ctx, request.params.id), action: 'deleted', previousData: previous });
+      await recordSubscriptionsDeleted(trx, subscriptions, { userId: ctx.userId, apiKeyId: ctx.apiKeyId, requestId: ctx.requestId, at: ctx.clock.now() });
     });
     return {};
   });

@@ -66,7 +66,7 @@ describe('bulk edit', () => {
     assert.equal(rows.lead_id, target[3]);
     assert.equal(rows.user_id, t.orgA.user_id);
     assert.deepEqual(rows.changed_fields, ['status_id']);
-    assert.deepEqual(rows.data, { status_id: qualified!.id });
+    assert.deepEqual(rows.data, { id: target[3], display_name: 'Target lead 0003', status_id: qualified!.id });
     assert.deepEqual(rows.previous_data, { status_id: potential!.id });
     assert.deepEqual(rows.meta, { bulk_action_id: created.id });
     const ids = await t.db.selectFrom('events').select('id').where(sql<boolean>`meta->>'bulk_action_id' = ${created.id}`).execute();

@@ -101,6 +101,8 @@ describe('/event/', () => {
 
   before(async () => {
     t = await createTestApp({ clock });
+    // A clean log (the organizations' default statuses were recorded when they were created).
+    await t.db.deleteFrom('events').execute();
     await insert(t.orgA.organization_id, '');
     // Organization B: the same events under other ids, same filter values, same times.
     await insert(t.orgB.organization_id, 'b');
@@ -309,6 +311,20 @@ describe('/event/', () => {
     assert.equal(b.status, 200);
     const fields = await t.call('GET', '/api/v1/event/ev_fixture0007/?_fields=id,action');
     assert.deepEqual(fields.body, { id: 'ev_fixture0007', action: all[7]!.action });
+  });
+
+  test('a client’s X-Request-Id of up to 200 characters names the request’s events; a longer one is replaced', async () => {
+    const long = `req_${'x'.repeat(5000)}`;
+    const res = await t.call('POST', '/api/v1/lead/', { body: { name: 'Long request id' }, headers: { 'x-request-id': long } });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    const replaced = res.headers['x-request-id'] as string;
+    assert.match(replaced, /^req_[0-9A-Za-z]{43}$/);
+    const [event] = (await t.call('GET', `/api/v1/event/?request_id=${replaced}`)).body.data;
+    assert.equal(event.object_id, res.body.id);
+    const kept = `req_${'y'.repeat(196)}`;
+    const ok = await t.call('POST', '/api/v1/lead/', { body: { name: 'Own request id' }, headers: { 'x-request-id': kept } });
+    assert.equal(ok.headers['x-request-id'], kept);
+    assert.equal((await t.call('GET', `/api/v1/event/?request_id=${kept}`)).body.data[0].object_id, ok.body.id);
   });
 
   test('events recorded by API writes: lead_id takes in the lead’s contacts, request_id groups a request', async () => {

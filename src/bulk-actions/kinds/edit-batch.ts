@@ -76,6 +76,22 @@ const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 const eventIdSql = sql`'ev_' || (SELECT string_agg(substr(${BASE62}::text, 1 + floor(random() * 62)::int, 1), '')
   FROM generate_series(1, 43) WHERE n.k IS NOT NULL)`;
 
+/**
+ * The object's `display_name` as its serializer computes it (a lead: its name, else its first named
+ * contact's; a contact: its name, else its first email), so an event's data names what changed
+ * (Close's custom_field_change_report prints `data.display_name`). The fallback subquery runs only
+ * for an object without a name (COALESCE stops at the first non-null).
+ */
+function displayNameSql(target: EditTarget, organizationId: string): RawBuilder<string> {
+  const fallback =
+    target === 'leads'
+      ? sql`(SELECT c.name FROM contacts c WHERE c.organization_id = ${organizationId} AND c.lead_id = u.id AND c.name <> ''
+             ORDER BY c.date_created, c.id LIMIT 1)`
+      : sql`(SELECT ce.email FROM contact_emails ce WHERE ce.organization_id = ${organizationId} AND ce.contact_id = u.id
+             ORDER BY ce.position LIMIT 1)`;
+  return sql<string>`coalesce(nullif(u.name, ''), ${fallback}, '')`;
+}
+
 export interface EditActor {
   readonly organizationId: string;
   readonly userId: string;
@@ -84,8 +100,9 @@ export interface EditActor {
 
 /**
  * Applies `change` to the leads `leadIds` (or to every contact of them) in ONE statement that also
- * records each changed row's `lead.updated` / `contact.updated` event (`changed_fields`, `data`
- * and `previous_data` holding the one field, `meta.bulk_action_id`). Writing the events in the
+ * records each changed row's `lead.updated` / `contact.updated` event (`changed_fields` and
+ * `previous_data` holding the one field, `data` the field with the object's id and display_name,
+ * `meta.bulk_action_id`). Writing the events in the
  * same statement keeps the values out of JavaScript: measured, it halves the event cost of a batch.
  */
 export async function applyEdit(
@@ -110,15 +127,15 @@ export async function applyEdit(
       UPDATE ${table} AS t SET ${setExpr(change)}, date_updated = now(), updated_by = ${actor.userId}
       FROM o
       WHERE t.organization_id = ${organizationId} AND t.id = o.id AND o.next IS DISTINCT FROM o.prev
-      RETURNING t.id, o.lead_id, o.prev, o.next
+      RETURNING t.id, o.lead_id, o.prev, o.next, t.name
     ), n AS (
-      SELECT u.*, row_number() OVER (ORDER BY u.id) AS k FROM u
+      SELECT u.*, ${displayNameSql(target, organizationId)} AS display_name, row_number() OVER (ORDER BY u.id) AS k FROM u
     ), e AS (
       INSERT INTO events (id, organization_id, object_type, object_id, lead_id, action, user_id,
                           changed_fields, data, previous_data, meta, date_created, date_updated)
       SELECT ${eventIdSql},
              ${organizationId}, ${target === 'leads' ? 'lead' : 'contact'}, n.id, n.lead_id, 'updated', ${actor.userId},
-             jsonb_build_array(${fieldName}::text), jsonb_build_object(${fieldName}::text, n.next),
+             jsonb_build_array(${fieldName}::text), jsonb_build_object('id', n.id, 'display_name', n.display_name, ${fieldName}::text, n.next),
              jsonb_build_object(${fieldName}::text, n.prev), jsonb_build_object('bulk_action_id', ${actor.bulkActionId}::text),
              now(), now()
       FROM n

@@ -1,6 +1,6 @@
 /**
- * A `sluice serve --role api` child process over a given database, so that a benchmark can measure
- * the server's own memory (its RSS, read from /proc) apart from the benchmark's.
+ * A `sluice serve` child process (role api, or all) over a given database, so that a benchmark can
+ * measure the server's own memory (its RSS, read from /proc) apart from the benchmark's.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -38,10 +38,13 @@ async function waitForHealth(baseUrl: string, child: ChildProcess, timeoutMs: nu
   throw new Error('server did not become healthy in time');
 }
 
-/** Starts the API server against `databaseUrl` on a free port and waits until it answers. */
-export async function startServerProcess(databaseUrl: string, env: Record<string, string> = {}): Promise<ServerProcess> {
+/**
+ * Starts the server against `databaseUrl` on a free port and waits until it answers: the API only,
+ * or with `role` 'all' the background workers too (what runs bulk actions and exports).
+ */
+export async function startServerProcess(databaseUrl: string, env: Record<string, string> = {}, role: 'api' | 'all' = 'api'): Promise<ServerProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, [SLUICE_BIN, 'serve', '--role', 'api'], {
+  const child = spawn(process.execPath, [SLUICE_BIN, 'serve', '--role', role], {
     env: { ...process.env, DATABASE_URL: databaseUrl, HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'inherit', 'inherit'],
   });

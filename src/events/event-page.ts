@@ -2,14 +2,22 @@
  * One response of `GET /event/`: `{data, cursor_next, cursor_previous}`, newest first whichever way
  * the client pages.
  *
- * - Without `_cursor`: the newest `_limit` events. `cursor_next` when older ones exist;
- *   `cursor_previous` null (nothing was newer when the page was read).
- * - With a `next` cursor: the `_limit` events just older than its position; with a `previous`
- *   cursor, the `_limit` events just newer (then shown newest first like every page).
- * - `cursor_next` / `cursor_previous` are null when no event lies beyond the page that way at the
- *   time of reading, so a client looping "while cursor_next" stops at the oldest event. A page
- *   reached through a cursor checks the other side with a one-row read; an empty page has no
- *   cursors (a client polling for newer events keeps the cursor it has).
+ * - Without `_cursor`: the newest `_limit` events. With a `next` cursor: the `_limit` events just
+ *   older than its position; with a `previous` cursor, the `_limit` events just newer (shown newest
+ *   first like every page).
+ * - `cursor_next` is null when no older event exists at the time of reading, so a client looping
+ *   "while cursor_next" (every Close script) stops at the oldest event.
+ * - `cursor_previous` is given with every page that has events, also the first: it reads what is
+ *   newer than the page, now or later, so a client can poll for new events from wherever it stopped.
+ *   A page with nothing newer (yet) is empty with both cursors null; the client keeps its cursor.
+ *
+ * Consistency: positions are keysets, so a walk never repeats an event, whatever is written
+ * meanwhile, and sees every event committed before the walk reaches it. An event's date_updated is
+ * taken as it is written, shortly before its transaction commits, so new events are newer than the
+ * pages already read: walking back stays complete, and cursor_previous picks the new events up. The
+ * exception is a transaction stamped before a reader's page and committed after it (concurrent
+ * writers in one organization, a window of milliseconds); Close's advice applies: re-read the
+ * latest minutes (`date_updated__gte`), since a walk is exact only for what had committed.
  */
 import type { Db } from '../db/database.ts';
 import type { DateBounds } from './date-filter.ts';
@@ -42,19 +50,15 @@ export async function eventPage(
   const oldest = page.at(-1);
   const bounds: DateBounds = filters.dates;
   const make = (dir: EventCursor['direction'], row: EventLogRow) => encodeEventCursor({ direction: dir, position: positionOf(row), bounds });
-  const beyond = async (dir: EventCursor['direction'], row: EventLogRow) =>
-    (await readEvents(db, { organizationId, filters, direction: dir, after: positionOf(row), limit: 1 })).length > 0;
+  const olderExists = async (row: EventLogRow) =>
+    (await readEvents(db, { organizationId, filters, direction: 'next', after: positionOf(row), limit: 1 })).length > 0;
 
   let next: string | null = null;
   let previous: string | null = null;
   if (newest && oldest) {
-    if (direction === 'next') {
-      if (more) next = make('next', oldest);
-      if (cursor && (await beyond('previous', newest))) previous = make('previous', newest);
-    } else {
-      if (more) previous = make('previous', newest);
-      if (await beyond('next', oldest)) next = make('next', oldest);
-    }
+    previous = make('previous', newest);
+    // Reading down, the extra row says whether older events exist; reading up, one more row is read.
+    if (direction === 'next' ? more : await olderExists(oldest)) next = make('next', oldest);
   }
   return { data: page.map(eventResponse), cursor_next: next, cursor_previous: previous };
 }

@@ -129,7 +129,12 @@ export async function applyEdit(
       WHERE t.organization_id = ${organizationId} AND t.id = o.id AND o.next IS DISTINCT FROM o.prev
       RETURNING t.id, o.lead_id, o.prev, o.next, t.name
     ), n AS (
-      SELECT u.*, ${displayNameSql(target, organizationId)} AS display_name, row_number() OVER (ORDER BY u.id) AS k FROM u
+      -- Events are stamped with the time of writing, not now() (the batch transaction's start): the
+      -- event log pages by date_updated, and a stamp taken long before commit would land below
+      -- events readers may already have paged past (src/events/event-page.ts).
+      SELECT u.*, ${displayNameSql(target, organizationId)} AS display_name, row_number() OVER (ORDER BY u.id) AS k,
+             clock_timestamp() AS at
+      FROM u
     ), e AS (
       INSERT INTO events (id, organization_id, object_type, object_id, lead_id, action, user_id,
                           changed_fields, data, previous_data, meta, date_created, date_updated)
@@ -137,7 +142,7 @@ export async function applyEdit(
              ${organizationId}, ${target === 'leads' ? 'lead' : 'contact'}, n.id, n.lead_id, 'updated', ${actor.userId},
              jsonb_build_array(${fieldName}::text), jsonb_build_object('id', n.id, 'display_name', n.display_name, ${fieldName}::text, n.next),
              jsonb_build_object(${fieldName}::text, n.prev), jsonb_build_object('bulk_action_id', ${actor.bulkActionId}::text),
-             now(), now()
+             n.at, n.at
       FROM n
     )
     SELECT o.id, o.lead_id, (u.id IS NOT NULL) AS changed FROM o LEFT JOIN u ON u.id = o.id

@@ -2,9 +2,10 @@
  * A worker process killed with SIGKILL at chosen points of an export (the commit of the loading,
  * of a batch whose segment is already written and fsynced, right after a batch, of the final
  * transition whose trailer is already written): another worker finishes it, and the file is byte
- * for byte the file of an uninterrupted export of the same leads. In one more run the leads not yet
- * committed are deleted before the resume, so the finished file is shorter than what the killed
- * worker left on disk, which only cutting the file back to its committed length gets right.
+ * for byte the file of an uninterrupted export of the same leads. In one more run the killed worker
+ * also leaves a torn write behind and the leads not yet committed are deleted before the resume, so
+ * the finished file is shorter than what is on disk, which only cutting the file back to its
+ * committed length gets right.
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -32,7 +33,11 @@ interface KillPoint {
   readonly name: string;
   readonly at: 'commit-pending' | 'committed';
   readonly when: (s: { status: string; processed: number }) => boolean;
-  /** What the file must look like right after the kill, against its committed length. */
+  /**
+   * What the file must look like right after the kill, against its committed length. The kill is
+   * decided on a database read, so on a loaded machine it can land just after the held commit:
+   * uncommitted bytes are then likely but not certain, and the run with `tear` adds some for sure.
+   */
   readonly file: (size: number, committed: number) => void;
 }
 
@@ -47,7 +52,7 @@ const KILL_POINTS: readonly KillPoint[] = [
     name: 'inside a batch, its segment written and fsynced, before its commit',
     at: 'commit-pending',
     when: (s) => s.status === 'processing' && s.processed >= 30,
-    file: (size, committed) => assert.ok(size > committed, `uncommitted bytes on disk (${size} > ${committed})`),
+    file: (size, committed) => assert.ok(size >= committed && committed > 0),
   },
   {
     name: 'right after a batch commit',
@@ -60,7 +65,7 @@ const KILL_POINTS: readonly KillPoint[] = [
     name: 'with the trailer written, before the final transition commits',
     at: 'commit-pending',
     when: (s) => s.status === 'processing' && s.processed === N,
-    file: (size, committed) => assert.ok(size > committed, 'the trailer is on disk but not committed'),
+    file: (size, committed) => assert.ok(size >= committed && committed > 0),
   },
 ];
 
@@ -70,14 +75,14 @@ describe('an export whose worker is killed with SIGKILL: another finishes it, th
     t = await createExportApp({ env: { BULK_BATCH_SIZE: BATCH, BULK_LEASE_SECONDS: '1' } });
   });
 
-  async function crashRun(point: KillPoint, word: string, body: Record<string, unknown>, mutate = false) {
+  async function crashRun(point: KillPoint, word: string, body: Record<string, unknown>, tear = false) {
     await insertLeads(t.db, t.orgA.organization_id, N, { prefix: word, contactsPerLead: 2 });
     await insertLeads(t.db, t.orgB.organization_id, 10, { prefix: word });
     const child = await spawnWorker(t.connectionString, {
       DATA_DIR: t.dataDir,
       BULK_BATCH_SIZE: BATCH,
       BULK_LEASE_SECONDS: '1',
-      CHILD_COMMIT_DELAY_MS: '40',
+      CHILD_COMMIT_DELAY_MS: '100',
       CHILD_WORKER_ID: `child-${word}`,
     });
     let exportId = '';
@@ -105,10 +110,11 @@ describe('an export whose worker is killed with SIGKILL: another finishes it, th
     const file = exportFilePath(t.dataDir, exportId, body.format as 'csv' | 'json');
     const committed = await t.db.selectFrom('export_files').select('bytes').where('action_id', '=', exportId).executeTakeFirst();
     point.file(fs.existsSync(file) ? fs.statSync(file).size : 0, Number(committed?.bytes ?? 0));
-    // With `mutate`, every lead not yet committed is deleted: the batch that died is redone with
-    // nothing to write, so the finished file is shorter than what is on disk now, and only cutting
-    // it back to its committed length (not writing over it) leaves no stale bytes at its end.
-    const pending = !mutate
+    // With `tear`, the dead worker also left 64 KiB it never committed (a torn write), and every
+    // lead not yet committed is deleted: the rest of the export writes less than that, so only
+    // cutting the file back to its committed length (not writing over it) leaves no stale bytes.
+    if (tear) fs.appendFileSync(file, Buffer.alloc(65_536, 0xa5));
+    const pending = !tear
       ? []
       : await t.db.selectFrom('bulk_action_items').select('lead_id').where('action_id', '=', exportId).where('status', '=', 'pending').execute();
     if (pending.length > 0) await t.db.deleteFrom('leads').where('id', 'in', pending.map((p) => p.lead_id)).execute();
@@ -124,7 +130,7 @@ describe('an export whose worker is killed with SIGKILL: another finishes it, th
     const got = await downloadWithKey(t, exportId);
     const want = await downloadWithKey(t, reference.id);
     assert.equal(got.status, 200);
-    if (mutate) {
+    if (tear) {
       // The resumed export skips the deleted leads' items where a fresh one never had them: equal
       // content, batches cut elsewhere, so other compressed bytes.
       assert.equal(got.text, want.text, 'the resumed content is the uninterrupted one');
@@ -145,7 +151,7 @@ describe('an export whose worker is killed with SIGKILL: another finishes it, th
     });
   });
 
-  test(`json leads, the rest deleted before the resume: killed ${KILL_POINTS[1]!.name}`, async () => {
+  test(`json leads, a torn write left on disk and the rest deleted before the resume: killed ${KILL_POINTS[1]!.name}`, async () => {
     const { text, expected } = await crashRun(KILL_POINTS[1]!, 'Crashmutated', { format: 'json', type: 'leads' }, true);
     assert.ok(expected >= 30 && expected < N);
     assert.equal((JSON.parse(text) as unknown[]).length, expected);

@@ -30,7 +30,8 @@ export function applyFields(payload: unknown, fields: readonly string[]): unknow
   if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) return payload;
   const record = payload as Record<string, unknown>;
   const wanted = new Set(fields);
-  if (Array.isArray(record.data) && 'has_more' in record) {
+  // Offset lists (`has_more`) and the event log's cursor pages (`cursor_next`).
+  if (Array.isArray(record.data) && ('has_more' in record || 'cursor_next' in record)) {
     return {
       ...record,
       data: record.data.map((item) =>

@@ -318,6 +318,11 @@ describe('/event/', () => {
     assert.equal(b.status, 200);
     const fields = await t.call('GET', '/api/v1/event/ev_fixture0007/?_fields=id,action');
     assert.deepEqual(fields.body, { id: 'ev_fixture0007', action: all[7]!.action });
+    // On the list, _fields narrows each event and keeps the cursors.
+    const list = await t.call('GET', '/api/v1/event/?_fields=id,object_type&_limit=2');
+    assert.deepEqual(Object.keys(list.body).sort(), ['cursor_next', 'cursor_previous', 'data']);
+    assert.deepEqual(list.body.data.map((e: object) => Object.keys(e).sort()), [['id', 'object_type'], ['id', 'object_type']]);
+    assert.ok(list.body.cursor_next);
   });
 
   test('a client’s X-Request-Id of up to 200 characters names the request’s events; a longer one is replaced', async () => {

@@ -94,6 +94,9 @@ const lead: ObjectTypeDef = {
     countOf('addresses_count', 'addresses', 'lead_id'),
     countOf('num_emails', 'contact_emails', 'lead_id'),
     countOf('num_phones', 'contact_phones', 'lead_id'),
+    // The activities Sluice keeps are email activities (every status, outbox to error); the
+    // (organization_id, lead_id, date_created, id) index of 0006_email.sql answers the count.
+    countOf('num_activities', 'email_activities', 'lead_id'),
     // The lead's own url counts as one of its urls, as in Close.
     derived('all_urls_count', 'count', (alias, b) => {
       const x = b.alias('n');
@@ -159,6 +162,21 @@ const address: ObjectTypeDef = {
   ]),
 };
 
+/**
+ * A contact's subscriptions to sequences, as Close's `sequence_subscription` related type: the
+ * sequence (reference type `sequence`) and the status (Close's `term` values `active`, `paused`,
+ * `finished`, `goal`, `error`). Deleted subscriptions are left out by the relation (related.ts).
+ */
+const sequenceSubscription: ObjectTypeDef = {
+  name: 'sequence_subscription',
+  table: 'sequence_subscriptions',
+  fields: byName([
+    column('sequence_id', 'reference', false, ['sequence']),
+    column('status', 'choices', false),
+    column('date_created', 'datetime', false),
+  ]),
+};
+
 const registry = new Map<string, ObjectTypeDef>();
 
 /** Adds a searchable object type (used by domains that add related types). */
@@ -168,7 +186,7 @@ export function registerObjectType(def: ObjectTypeDef): void {
   registry.set(def.name, def);
 }
 
-for (const def of [lead, contact, contactEmail, contactPhone, contactUrl, address]) registerObjectType(def);
+for (const def of [lead, contact, contactEmail, contactPhone, contactUrl, address, sequenceSubscription]) registerObjectType(def);
 
 /** The definition of object type `name`, if searchable. */
 export function objectTypeDef(name: string): ObjectTypeDef | undefined {

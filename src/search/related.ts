@@ -62,6 +62,12 @@ registerRelation({ from: 'lead', to: 'address', join: byLead });
 registerRelation({ from: 'contact', to: 'contact_email', join: byContact });
 registerRelation({ from: 'contact', to: 'contact_phone', join: byContact });
 registerRelation({ from: 'contact', to: 'contact_url', join: byContact });
+// DELETE /sequence_subscription/ hides a subscription but keeps its row (bulk subscribe must still
+// see it): a hidden one is no subscription here either.
+registerRelation({ from: 'contact', to: 'sequence_subscription', join: (outer, inner) => `${byContact(outer, inner)} AND ${inner}.date_deleted IS NULL` });
 for (const child of ['contact_email', 'contact_phone', 'contact_url']) {
   registerShortcut({ from: 'lead', via: 'contact', to: child, join: byLead });
 }
+// No lead → contact → sequence_subscription shortcut: a subscription's lead_id is its contact's lead
+// at subscription time and stays there when the contact moves to another lead (channels move).
+

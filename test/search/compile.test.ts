@@ -75,7 +75,7 @@ describe('the compiler: SQL shape and meaning per query type, field kind and con
       contact: (q) => ({ type: 'and', queries: [{ type: 'object_type', object_type: 'contact' }, q] }),
       address: (q) => ({ type: 'has_related', this_object_type: 'lead', related_object_type: 'address', related_query: q }),
     };
-    for (const child of ['contact_email', 'contact_phone', 'contact_url']) {
+    for (const child of ['contact_email', 'contact_phone', 'contact_url', 'sequence_subscription']) {
       pathTo[child] = (q) => ({ type: 'has_related', this_object_type: 'lead', related_object_type: 'contact', related_query: { type: 'has_related', this_object_type: 'contact', related_object_type: child, related_query: q } });
     }
     let ran = 0;

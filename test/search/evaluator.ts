@@ -12,17 +12,23 @@ export interface MEmail { email: string; type: string }
 export interface MPhone { phone: string; type: string; country: string | null }
 export interface MUrl { url: string; type: string }
 export interface MAddress { label: string | null; address_1: string | null; address_2: string | null; city: string | null; state: string | null; zipcode: string | null; country: string | null }
+/** A sequence subscription; `deleted` ones (DELETE hides them, the row stays) are no subscription. */
+export interface MSubscription { id: string; sequence_id: string; status: 'active' | 'paused' | 'finished' | 'goal' | 'error'; date_created: Date; deleted: boolean }
 export interface MContact {
   id: string; lead_id: string; name: string | null; title: string | null; custom: Record<string, unknown>;
   created_by: string | null; updated_by: string | null; date_created: Date; date_updated: Date;
-  emails: MEmail[]; phones: MPhone[]; urls: MUrl[];
+  emails: MEmail[]; phones: MPhone[]; urls: MUrl[]; subscriptions: MSubscription[];
 }
 export interface MLead {
   id: string; name: string | null; description: string | null; url: string | null; status_id: string;
   custom: Record<string, unknown>; created_by: string | null; updated_by: string | null; date_created: Date; date_updated: Date;
   contacts: MContact[]; addresses: MAddress[];
+  /** How many email activities the lead has (their content matters to no query). */
+  activities: number;
 }
 export interface World {
+  /** The organization's sequence ids (subscriptions point at them). */
+  sequences: string[];
   leads: MLead[];
   /** Lower-cased unsubscribed addresses. */
   unsubscribed: Set<string>;
@@ -71,6 +77,8 @@ function regularValue(objectType: string, obj: Obj, name: string, ctx: EvalConte
       return lead.contacts.reduce((n, c) => n + c.phones.length, 0);
     case 'lead.all_urls_count':
       return (lead.url ? 1 : 0) + lead.contacts.reduce((n, c) => n + c.urls.length, 0);
+    case 'lead.num_activities':
+      return lead.activities;
     case 'contact.emails_count':
       return contact.emails.length;
     case 'contact.phones_count':
@@ -188,6 +196,8 @@ function related(objectType: string, obj: Obj, to: string, ctx: EvalContext): Ob
       return (obj as unknown as MContact).phones as unknown as Obj[];
     case 'contact->contact_url':
       return (obj as unknown as MContact).urls as unknown as Obj[];
+    case 'contact->sequence_subscription':
+      return (obj as unknown as MContact).subscriptions.filter((s) => !s.deleted) as unknown as Obj[];
     default:
       throw new Error(`no relation ${objectType}->${to}`);
   }

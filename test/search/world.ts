@@ -12,6 +12,11 @@ export const WORDS = ['acme', 'corp', 'Blue', 'whale', 'CEO', 'chief', 'road', '
 export const CHOICES = ['Red', 'Green', 'Blue'];
 export const DATES = ['2026-01-03', '2026-01-04', '2026-01-05', '2026-01-06'];
 export const INSTANTS = ['2026-01-04T23:30:00.000Z', '2026-01-05T00:00:00.000Z', '2026-01-05T10:00:00.000Z', '2026-01-05T11:59:00.000Z', '2026-01-06T03:00:00.000Z'];
+export const SUBSCRIPTION_STATUSES = ['active', 'paused', 'finished', 'goal', 'error'] as const;
+/** The sequences of the world with ids `${prefix}…`. */
+export const sequenceIds = (prefix: string) => [`seq_${prefix}0`, `seq_${prefix}1`];
+/** Sequence ids queries name: organization A's two and one of B's, which A's objects never match. */
+export const QUERY_SEQUENCE_IDS = [...sequenceIds('a'), 'seq_b0'];
 
 export interface Universe {
   readonly userIds: readonly string[];
@@ -75,6 +80,10 @@ export function worldArb(u: Universe, prefix: string): fc.Arbitrary<World> {
     emails: fc.array(email, { maxLength: 2 }),
     phones: fc.array(phone, { maxLength: 2 }),
     urls: fc.array(url, { maxLength: 1 }),
+    // At most one subscription per sequence and contact, as the unique index keeps it.
+    subscriptions: fc.subarray(sequenceIds(prefix)).chain((seqs) =>
+      fc.tuple(...seqs.map((sequence_id) => fc.record({ sequence_id: fc.constant(sequence_id), status: fc.constantFrom(...SUBSCRIPTION_STATUSES), date_created: fc.constantFrom(...INSTANTS), deleted: fc.boolean() }))),
+    ),
   });
   const lead = fc.record({
     name: nullableText,
@@ -88,9 +97,11 @@ export function worldArb(u: Universe, prefix: string): fc.Arbitrary<World> {
     date_updated: fc.constantFrom(...INSTANTS),
     contacts: fc.array(contact, { maxLength: 3 }),
     addresses: fc.array(address, { maxLength: 2 }),
+    activities: fc.constantFrom(0, 0, 1, 2, 3),
   });
   return fc.record({ leads: fc.array(lead, { minLength: 2, maxLength: 7 }), unsubscribed: fc.subarray(['acme@corp.example', 'wayne@example.example', 'x1@corp.example']) }).map(({ leads, unsubscribed }) => ({
     unsubscribed: new Set(unsubscribed),
+    sequences: sequenceIds(prefix),
     leads: leads.map((l, i): MLead => {
       const id = `lead_${prefix}${i}`;
       return {
@@ -98,9 +109,11 @@ export function worldArb(u: Universe, prefix: string): fc.Arbitrary<World> {
         id,
         date_created: new Date(l.date_created),
         date_updated: new Date(l.date_updated),
-        contacts: l.contacts.map(
-          (c, j): MContact => ({ ...c, id: `cont_${prefix}${i}_${j}`, lead_id: id, date_created: new Date(Date.parse('2026-01-01T00:00:00Z') + j * 1000), date_updated: new Date(c.date_updated) }),
-        ),
+        contacts: l.contacts.map((c, j): MContact => {
+          const contactId = `cont_${prefix}${i}_${j}`;
+          const subscriptions = c.subscriptions.map((sub, k) => ({ ...sub, id: `sub_${contactId}_${k}`, date_created: new Date(sub.date_created) }));
+          return { ...c, id: contactId, lead_id: id, date_created: new Date(Date.parse('2026-01-01T00:00:00Z') + j * 1000), date_updated: new Date(c.date_updated), subscriptions };
+        }),
       };
     }),
   }));
@@ -108,19 +121,31 @@ export function worldArb(u: Universe, prefix: string): fc.Arbitrary<World> {
 
 /** Replaces organization `organizationId`'s leads with `world` (a few multi-row inserts). */
 export async function loadWorld(db: Db, organizationId: string, world: World): Promise<void> {
+  // Leads take their contacts, activities and subscriptions with them (ON DELETE CASCADE).
   await db.deleteFrom('leads').where('organization_id', '=', organizationId).execute();
+  await db.deleteFrom('sequences').where('organization_id', '=', organizationId).execute();
   await db.deleteFrom('unsubscribed_emails').where('organization_id', '=', organizationId).execute();
   const org = { organization_id: organizationId };
   if (world.unsubscribed.size > 0) await db.insertInto('unsubscribed_emails').values([...world.unsubscribed].map((email) => ({ ...org, email }))).execute();
+  if (world.sequences.length > 0) await db.insertInto('sequences').values(world.sequences.map((id) => ({ ...org, id, name: id, status: 'active', timezone: 'UTC' }))).execute();
   if (world.leads.length === 0) return;
   await db
     .insertInto('leads')
-    .values(world.leads.map(({ contacts: _c, addresses: _a, custom, ...l }) => ({ ...org, ...l, custom: JSON.stringify(custom) })))
+    .values(world.leads.map(({ contacts: _c, addresses: _a, activities: _n, custom, ...l }) => ({ ...org, ...l, custom: JSON.stringify(custom) })))
     .execute();
+  const activities = world.leads.flatMap((l) => Array.from({ length: l.activities }, (_, k) => emailActivityRow(organizationId, l.id, `acti_${l.id}_${k}`)));
+  if (activities.length > 0) await db.insertInto('email_activities').values(activities).execute();
   const contacts = world.leads.flatMap((l) => l.contacts);
   if (contacts.length > 0) {
-    await db.insertInto('contacts').values(contacts.map(({ emails: _e, phones: _p, urls: _u, custom, ...c }) => ({ ...org, ...c, custom: JSON.stringify(custom) }))).execute();
+    await db.insertInto('contacts').values(contacts.map(({ emails: _e, phones: _p, urls: _u, subscriptions: _s, custom, ...c }) => ({ ...org, ...c, custom: JSON.stringify(custom) }))).execute();
   }
+  const subscriptions = contacts.flatMap((c) =>
+    c.subscriptions.map(({ deleted, ...sub }) => ({
+      ...org, ...sub, contact_id: c.id, lead_id: c.lead_id, contact_email: 'x1@corp.example', sender_account_id: 'emailacct_x', sender_name: 'Sam', sender_email: 'sam@corp.example',
+      start_date: sub.date_created, date_deleted: deleted ? sub.date_created : null,
+    })),
+  );
+  if (subscriptions.length > 0) await db.insertInto('sequence_subscriptions').values(subscriptions).execute();
   const children = <T>(pick: (c: MContact) => T[]) => contacts.flatMap((c) => pick(c).map((item, position) => ({ ...org, contact_id: c.id, lead_id: c.lead_id, position, ...item })));
   const emails = children((c) => c.emails);
   if (emails.length > 0) await db.insertInto('contact_emails').values(emails).execute();
@@ -130,6 +155,14 @@ export async function loadWorld(db: Db, organizationId: string, world: World): P
   if (urls.length > 0) await db.insertInto('contact_urls').values(urls).execute();
   const addresses = world.leads.flatMap((l) => l.addresses.map((a, position) => ({ ...org, lead_id: l.id, position, ...a })));
   if (addresses.length > 0) await db.insertInto('addresses').values(addresses).execute();
+}
+
+/** An email activity row of lead `leadId` as the bulk email enqueues one (what it says matters to no query). */
+export function emailActivityRow(organizationId: string, leadId: string, id: string) {
+  return {
+    id, organization_id: organizationId, lead_id: leadId, status: 'sent' as const, subject: 'Hi', body_html: '<p>Hi</p>', body_text: 'Hi', sender: 'sam@corp.example',
+    recipient_email: 'x1@corp.example', to_emails: JSON.stringify(['x1@corp.example']), email_account_id: 'emailacct_x', thread_id: id, message_id: `<${id}@corp.example>`, next_attempt_at: new Date(),
+  };
 }
 
 const moment: fc.Arbitrary<unknown> = fc.oneof(
@@ -146,7 +179,7 @@ const moment: fc.Arbitrary<unknown> = fc.oneof(
 
 function conditionArb(kind: string, referenceTypes: readonly string[], u: Universe, leadIds: readonly string[]): fc.Arbitrary<unknown> {
   const textCond = fc.record({ type: fc.constant('text'), mode: fc.constantFrom('full_words', 'phrase', 'beginning_of_words', 'exact_value'), value: fc.oneof(text, word.map((w) => w.slice(0, 3))) });
-  const termCond = fc.record({ type: fc.constant('term'), values: fc.subarray([...CHOICES, ...WORDS.slice(0, 3), 'office', 'home', 'US', 'Phoenix']) });
+  const termCond = fc.record({ type: fc.constant('term'), values: fc.subarray([...CHOICES, ...WORDS.slice(0, 3), 'office', 'home', 'US', 'Phoenix', 'active', 'paused', 'finished']) });
   const exists = fc.constant({ type: 'exists' });
   switch (kind) {
     case 'text':
@@ -164,7 +197,7 @@ function conditionArb(kind: string, referenceTypes: readonly string[], u: Univer
     case 'boolean':
       return fc.record({ type: fc.constant('boolean'), value: fc.boolean() });
     default: {
-      const pool = referenceTypes.includes('status.lead') ? u.statusIds : referenceTypes.includes('lead') ? leadIds : u.userIds;
+      const pool = referenceTypes.includes('status.lead') ? u.statusIds : referenceTypes.includes('lead') ? leadIds : referenceTypes.includes('sequence') ? QUERY_SEQUENCE_IDS : u.userIds;
       const ref = fc.record({ type: fc.constant('reference'), reference_type: fc.constantFrom(...referenceTypes), object_ids: fc.subarray([...pool, 'user_nobody']) });
       return referenceTypes.includes('user') ? fc.oneof(ref, exists, fc.constant({ type: 'current_user' })) : fc.oneof(ref, exists);
     }

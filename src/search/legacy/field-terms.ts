@@ -10,7 +10,7 @@ import { distinctWords } from '../text-match.ts';
 import { momentRange } from './dates.ts';
 import { legacyError } from './legacy-error.ts';
 import type { Operator, TermSyntax, Value } from './syntax.ts';
-import { FIELD_TERMS, type FieldPlace, type FieldTerm } from './term-table.ts';
+import { FIELD_TERMS, RELATED_CLAUSES, type FieldPlace, type FieldTerm, type LegacyObjectType } from './term-table.ts';
 import { customFieldNamed, type Vocabulary } from './vocabulary.ts';
 
 export type QueryJson = Record<string, unknown>;
@@ -112,6 +112,17 @@ function fieldCondition(term: FieldTerm, t: TermSyntax, vocabulary: Vocabulary):
       return numberCondition(op, value, source);
     case 'date':
       return momentRange(op, value.text, source);
+    case 'choice': {
+      equalityOnly(op, source, 'This field');
+      const choice = value.text.trim().toLowerCase();
+      if (!term.values.includes(choice)) throw legacyError(source, `Expected one of: ${term.values.join(', ')}.`);
+      return { type: 'term', values: [choice] };
+    }
+    case 'sequence':
+      equalityOnly(op, source, 'A sequence');
+      // Ids only: a name (not unique among sequences) would otherwise match nothing, silently.
+      if (!value.text.startsWith('seq_')) throw legacyError(source, 'Write the sequence\'s id (seq_…), or * for any sequence.');
+      return { type: 'reference', reference_type: 'sequence', object_ids: [textValue(value.text, source, false)] };
   }
 }
 
@@ -151,8 +162,20 @@ export function customPlace(name: string, resultType: ResultObjectType, vocabula
 
 export const CUSTOM_PREFIX = 'custom.';
 
-/** The query of a field term (`name:acme`, `contacts > 2`, `custom.Tier:Gold`), or a 400 quoting it. */
-export function fieldTermQuery(t: TermSyntax, resultType: ResultObjectType, vocabulary: Vocabulary): QueryJson {
+const isPrimary = (objectType: LegacyObjectType): objectType is ResultObjectType => objectType === 'lead' || objectType === 'contact';
+
+/** The keys a term on `objectType` may use, for the message refusing an unknown one. */
+function knownKeys(objectType: LegacyObjectType): string {
+  const clauses = [...RELATED_CLAUSES[objectType].keys()].map((name) => `${name}(…)`);
+  const extra = isPrimary(objectType) ? ['custom.NAME', 'has:', 'sort:', 'slice:'] : [];
+  return [...FIELD_TERMS[objectType].keys(), ...extra, ...clauses].join(', ');
+}
+
+/**
+ * The query of a field term (`name:acme`, `contacts > 2`, `custom.Tier:Gold`, `status:paused` in a
+ * `sequence_subscription(…)` clause) on `objectType`, or a 400 quoting it.
+ */
+export function fieldTermQuery(t: TermSyntax, objectType: LegacyObjectType, vocabulary: Vocabulary): QueryJson {
   if (isAny(t.value) && t.op !== ':') throw legacyError(t.source, '"*" means "has a value" and goes after ":".');
   if (!t.value.quoted && t.value.text.toLowerCase() === 'null') {
     // Some scripts write `custom.X:null` for "no value"; Close does not document it, so rather than
@@ -161,16 +184,14 @@ export function fieldTermQuery(t: TermSyntax, resultType: ResultObjectType, voca
   }
   if (t.key.toLowerCase().startsWith(CUSTOM_PREFIX)) {
     const name = t.key.slice(CUSTOM_PREFIX.length);
+    if (!isPrimary(objectType)) throw legacyError(t.source, `A ${objectType} has no custom fields.`);
     if (name === '') throw legacyError(t.source, 'Name the custom field after "custom.".');
-    const { field, place } = customPlace(name, resultType, vocabulary, t.source);
-    if (isAny(t.value)) return onPlace(resultType, place, { type: 'exists' });
-    return onPlace(resultType, place, customCondition(field, t));
+    const { field, place } = customPlace(name, objectType, vocabulary, t.source);
+    if (isAny(t.value)) return onPlace(objectType, place, { type: 'exists' });
+    return onPlace(objectType, place, customCondition(field, t));
   }
-  const term = FIELD_TERMS[resultType].get(t.key.toLowerCase());
-  if (!term) {
-    const known = [...FIELD_TERMS[resultType].keys()].join(', ');
-    throw legacyError(t.source, `Unknown search field "${t.key.slice(0, 200)}". Known here: ${known}, custom.NAME, has:, sort:, slice:.`);
-  }
-  if (isAny(t.value)) return onPlace(resultType, term.place, { type: 'exists' });
-  return onPlace(resultType, term.place, fieldCondition(term, t, vocabulary));
+  const term = FIELD_TERMS[objectType].get(t.key.toLowerCase());
+  if (!term) throw legacyError(t.source, `Unknown search field "${t.key.slice(0, 200)}". Known here: ${knownKeys(objectType)}.`);
+  if (isAny(t.value)) return onPlace(objectType, term.place, { type: 'exists' });
+  return onPlace(objectType, term.place, fieldCondition(term, t, vocabulary));
 }

@@ -5,7 +5,10 @@
  *   or      := and ( "or" and )*
  *   and     := unary ( ["and"] unary )*          terms side by side are joined by "and"
  *   unary   := ( "not" | "-" ) unary | primary
- *   primary := "(" or ")" | "*" | TEXT [ ( ":" | COMPARISON ) TEXT ]
+ *   primary := "(" or ")" | "*" | TEXT "(" or ")" | TEXT [ ( ":" | COMPARISON ) TEXT ]
+ *
+ * `TEXT "("` with nothing between them is a clause on related objects (`contact(title:ceo)`);
+ * translate.ts decides which names it knows.
  *
  * Recursion is bounded by LIMITS.depth (parentheses and negations count), and the number of terms
  * by LIMITS.nodes, both checked before going further, so no input can exhaust the stack or make the
@@ -111,19 +114,10 @@ class Parser {
   private primary(depth: number): Syntax {
     const token = this.peek()!;
     switch (token.kind) {
-      case 'open': {
-        const inner = this.deeper(depth, token);
-        this.position += 1;
-        if (this.atEnd()) {
-          throw legacyError(this.rest(token), this.peek() ? 'Empty parentheses.' : 'This "(" is never closed.');
-        }
-        const group = this.or(inner);
-        if (this.peek()?.kind !== 'close') throw legacyError(this.rest(token), 'This "(" is never closed.');
-        this.position += 1;
-        return group;
-      }
+      case 'open':
+        return this.group(token, depth);
       case 'text':
-        return this.term(token);
+        return this.term(token, depth);
       case 'close':
         throw legacyError(this.rest(token), 'This ")" closes no "(".');
       case 'colon':
@@ -135,7 +129,20 @@ class Parser {
     }
   }
 
-  private term(token: Token & { kind: 'text' }): Syntax {
+  /** `( or )` from the "(" at `open`; `from` is where its source starts (a clause's name). */
+  private group(open: Token, depth: number, from: Token = open): Syntax {
+    const inner = this.deeper(depth, open);
+    this.position += 1;
+    if (this.atEnd()) {
+      throw legacyError(this.rest(from), this.peek() ? 'Empty parentheses.' : 'This "(" is never closed.');
+    }
+    const group = this.or(inner);
+    if (this.peek()?.kind !== 'close') throw legacyError(this.rest(from), 'This "(" is never closed.');
+    this.position += 1;
+    return group;
+  }
+
+  private term(token: Token & { kind: 'text' }, depth: number): Syntax {
     this.terms += 1;
     if (this.terms > LIMITS.nodes) throw legacyError(this.rest(token), `A query may have at most ${LIMITS.nodes} terms.`);
     this.position += 1;
@@ -143,9 +150,10 @@ class Parser {
     if (keyword) throw legacyError(token.text, `"${keyword}" needs a term on each side; write "${keyword}" in quotes to search for the word.`);
     const next = this.peek();
     if (next?.kind === 'open' && next.start === token.end) {
-      // Close's clauses on related objects (`contact(title:ceo)`, `call(date > …)`): reading the name
-      // as a word would silently change what the query selects.
-      throw legacyError(this.rest(token), `Clauses on related objects ("${token.text}(…)") are not supported; use POST /data/search/ with has_related.`);
+      // Close's clauses on related objects (`contact(title:ceo)`, `call(date > …)`): kept apart from
+      // the word and the group they would otherwise read as, which would select something else.
+      const operand = this.group(next, depth, token);
+      return { kind: 'related', name: token.text, operand, source: this.source(token, this.last()) };
     }
     if (next?.kind !== 'colon' && next?.kind !== 'compare') {
       if (token.text === '*' && !token.quoted) return { kind: 'all', source: '*' };

@@ -51,4 +51,15 @@ export interface OrSyntax {
   readonly source: string;
 }
 
-export type Syntax = AllSyntax | WordsSyntax | TermSyntax | NotSyntax | AndSyntax | OrSyntax;
+/**
+ * `name(…)`, the name written right before the parenthesis: a clause on related objects
+ * (`contact(title:ceo)`), true when one of them matches the inner query.
+ */
+export interface RelatedSyntax {
+  readonly kind: 'related';
+  readonly name: string;
+  readonly operand: Syntax;
+  readonly source: string;
+}
+
+export type Syntax = AllSyntax | WordsSyntax | TermSyntax | NotSyntax | AndSyntax | OrSyntax | RelatedSyntax;

@@ -1,9 +1,15 @@
 /**
- * What each key of the legacy syntax means, per result type (`GET /lead/` or `GET /contact/`):
- * the field it reads (possibly on a related object, reached with `has_related`), the `has:` words,
- * and the `sort:` keys. Keys are matched ignoring case. Everything not listed here is a 400.
+ * What each key of the legacy syntax means, per object a query is evaluated on (the result type of
+ * `GET /lead/` or `GET /contact/`, or the related object of a `contact(…)` or
+ * `sequence_subscription(…)` clause): the field it reads (possibly on a related object, reached with
+ * `has_related`), the `has:` words, the related clauses, and the `sort:` keys. Keys are matched
+ * ignoring case. Everything not listed here is a 400.
  */
 import type { ResultObjectType } from '../ast.ts';
+import { SUBSCRIPTION_STATUSES } from '../../sequences/sequence-repository.ts';
+
+/** The objects a legacy query or clause is evaluated on. */
+export type LegacyObjectType = ResultObjectType | 'sequence_subscription';
 
 /** A field of the result object or of an object related to it, as Advanced Filtering JSON. */
 export interface FieldPlace {
@@ -25,7 +31,11 @@ export type FieldTerm =
   /** A number: `:`/`=` equal, or a comparison. */
   | { readonly kind: 'number'; readonly place: FieldPlace }
   /** A date: see dates.ts. */
-  | { readonly kind: 'date'; readonly place: FieldPlace };
+  | { readonly kind: 'date'; readonly place: FieldPlace }
+  /** One of fixed lower-case `values` (`:` or `=`, ignoring case), as a `term` condition. */
+  | { readonly kind: 'choice'; readonly place: FieldPlace; readonly values: readonly string[] }
+  /** A sequence by its id, as a `reference` condition of type `sequence`. */
+  | { readonly kind: 'sequence'; readonly place: FieldPlace };
 
 const regular = (objectType: string, fieldName: string, path: readonly string[] = []): FieldPlace => ({
   path,
@@ -51,6 +61,8 @@ const COUNTS: Readonly<Record<ResultObjectType, readonly (readonly [readonly str
     [['emails', 'num_emails'], 'num_emails'],
     [['phones', 'num_phones'], 'num_phones'],
     [['urls', 'num_urls', 'all_urls_count'], 'all_urls_count'],
+    // Close's scripts sort by it (`addresses > 1 sort:activities`); Sluice's activities are emails.
+    [['activities', 'num_activities'], 'num_activities'],
   ],
   contact: [
     [['emails', 'num_emails', 'emails_count'], 'emails_count'],
@@ -62,7 +74,7 @@ const COUNTS: Readonly<Record<ResultObjectType, readonly (readonly [readonly str
 const counts = (objectType: ResultObjectType): Entry[] =>
   COUNTS[objectType].map(([keys, field]) => [keys, { kind: 'number', place: regular(objectType, field) }]);
 
-export const FIELD_TERMS: Readonly<Record<ResultObjectType, ReadonlyMap<string, FieldTerm>>> = {
+export const FIELD_TERMS: Readonly<Record<LegacyObjectType, ReadonlyMap<string, FieldTerm>>> = {
   lead: table([
     [['name', 'company', 'lead_name'], { kind: 'text', place: regular('lead', 'name') }],
     [['description'], { kind: 'text', place: regular('lead', 'description') }],
@@ -86,6 +98,11 @@ export const FIELD_TERMS: Readonly<Record<ResultObjectType, ReadonlyMap<string, 
     ...dates('contact'),
     ...counts('contact'),
   ]),
+  sequence_subscription: table([
+    [['sequence', 'sequence_id'], { kind: 'sequence', place: regular('sequence_subscription', 'sequence_id') }],
+    [['status'], { kind: 'choice', place: regular('sequence_subscription', 'status'), values: SUBSCRIPTION_STATUSES }],
+    [['created', 'date_created'], { kind: 'date', place: regular('sequence_subscription', 'date_created') }],
+  ]),
 };
 
 /** `has:WORD`: the query, on the result object, of objects that have one. */
@@ -101,7 +118,7 @@ function hasTable(entries: readonly (readonly [readonly string[], HasTerm])[]): 
   return new Map(entries.flatMap(([words, term]) => words.map((word) => [word, term] as const)));
 }
 
-export const HAS_TERMS: Readonly<Record<ResultObjectType, ReadonlyMap<string, HasTerm>>> = {
+export const HAS_TERMS: Readonly<Record<LegacyObjectType, ReadonlyMap<string, HasTerm>>> = {
   lead: hasTable([
     [['email', 'emails'], { path: ['contact', 'contact_email'], query: ANY }],
     [['phone', 'phones'], { path: ['contact', 'contact_phone'], query: ANY }],
@@ -115,6 +132,18 @@ export const HAS_TERMS: Readonly<Record<ResultObjectType, ReadonlyMap<string, Ha
     [['phone', 'phones'], { path: ['contact_phone'], query: ANY }],
     [['url', 'urls'], { path: ['contact_url'], query: ANY }],
   ]),
+  sequence_subscription: new Map(),
+};
+
+/**
+ * `NAME(…)`: the clauses on related objects, by lower-cased name, and the object their inner query
+ * is evaluated on (one `has_related` hop). Close's others (`call(…)`, `sms(…)`, `opportunity(…)`)
+ * name objects Sluice does not keep.
+ */
+export const RELATED_CLAUSES: Readonly<Record<LegacyObjectType, ReadonlyMap<string, LegacyObjectType>>> = {
+  lead: new Map([['contact', 'contact']]),
+  contact: new Map([['sequence_subscription', 'sequence_subscription']]),
+  sequence_subscription: new Map(),
 };
 
 /** `sort:KEY` / `sort:-KEY` → a sortable field of the result object (custom fields aside). */

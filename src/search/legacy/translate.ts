@@ -6,13 +6,18 @@
  * `sort:` orders the whole result, so it is accepted only among the terms of the top level (never
  * inside parentheses, under `not` or beside `or`). Without it the order is the list's own: oldest
  * first (`date_created` ascending, ties by id).
+ *
+ * A clause on related objects (`contact(…)` on leads, `sequence_subscription(…)` on contacts) is a
+ * `has_related` whose inner query is translated with the terms of the related object, exactly as a
+ * query on that object would be (a `contact(…)` takes the terms of `GET /contact/?query=`).
  */
 import { assertNever, type ResultObjectType } from '../ast.ts';
+import { isResultType } from '../fields.ts';
 import { LIMITS } from '../json-input.ts';
 import { along, CUSTOM_PREFIX, customPlace, fieldTermQuery, textCondition, type QueryJson } from './field-terms.ts';
 import { legacyError } from './legacy-error.ts';
-import type { Syntax, TermSyntax } from './syntax.ts';
-import { HAS_TERMS, SORT_KEYS } from './term-table.ts';
+import type { RelatedSyntax, Syntax, TermSyntax } from './syntax.ts';
+import { HAS_TERMS, RELATED_CLAUSES, SORT_KEYS, type LegacyObjectType } from './term-table.ts';
 import type { Vocabulary } from './vocabulary.ts';
 
 export interface LegacyTranslation {
@@ -54,11 +59,12 @@ function sliceQuery(t: TermSyntax): QueryJson {
   return { type: 'slice', slice, total_slices: total };
 }
 
-function hasQuery(t: TermSyntax, resultType: ResultObjectType): QueryJson {
-  const table = HAS_TERMS[resultType];
+function hasQuery(t: TermSyntax, objectType: LegacyObjectType): QueryJson {
+  const table = HAS_TERMS[objectType];
+  if (table.size === 0) throw legacyError(t.source, `has: does not apply to a ${objectType}.`);
   const has = t.op === ':' ? table.get(t.value.text.toLowerCase()) : undefined;
   if (!has) throw legacyError(t.source, `Known here: ${[...table.keys()].map((k) => `has:${k}`).join(', ')}.`);
-  return along(resultType, has.path, has.query);
+  return along(objectType, has.path, has.query);
 }
 
 function sortKey(t: TermSyntax, resultType: ResultObjectType, vocabulary: Vocabulary): QueryJson {
@@ -80,28 +86,54 @@ function sortKey(t: TermSyntax, resultType: ResultObjectType, vocabulary: Vocabu
 
 const isSort = (s: Syntax): s is TermSyntax => s.kind === 'term' && s.key.toLowerCase() === 'sort';
 
-function filter(s: Syntax, resultType: ResultObjectType, vocabulary: Vocabulary): QueryJson {
+/** Where a piece of the query is: the object it is evaluated on, and the related clause it is in. */
+interface Scope {
+  readonly objectType: LegacyObjectType;
+  readonly clause?: RelatedSyntax;
+}
+
+/** `name(…)` → has_related from the scope's object to the clause's, with the inner query on it. */
+function relatedQuery(s: RelatedSyntax, scope: Scope, vocabulary: Vocabulary): QueryJson {
+  const name = s.name.toLowerCase();
+  const target = RELATED_CLAUSES[scope.objectType].get(name);
+  if (!target) {
+    const known = [...RELATED_CLAUSES[scope.objectType].keys()].map((k) => `${k}(…)`);
+    const hint = name === 'sequence_subscription' && scope.objectType === 'lead' ? ' Subscriptions belong to contacts: write contact(sequence_subscription(…)).' : '';
+    const here = known.length > 0 ? `Clauses on related objects known here: ${known.join(', ')}.` : `A ${scope.objectType} has no clauses on related objects.`;
+    throw legacyError(s.source, `${here}${hint}`);
+  }
+  const inner = filter(s.operand, { objectType: target, clause: s }, vocabulary);
+  return { type: 'has_related', this_object_type: scope.objectType, related_object_type: target, related_query: inner };
+}
+
+function filter(s: Syntax, scope: Scope, vocabulary: Vocabulary): QueryJson {
+  const { objectType } = scope;
   switch (s.kind) {
     case 'all':
       return { type: 'match_all' };
     case 'words':
       // The `text` query: each word anywhere in the object's text (a quoted phrase: in one field).
+      if (!isResultType(objectType)) throw legacyError(s.source, `Words are searched for in leads and contacts; in ${scope.clause?.name}(…) use field terms.`);
       return textCondition(':', s.value, s.source);
     case 'not':
-      return negated(filter(s.operand, resultType, vocabulary));
+      return negated(filter(s.operand, scope, vocabulary));
     case 'and':
     case 'or':
-      return join(s.kind, s.items.map((item) => filter(item, resultType, vocabulary)));
+      return join(s.kind, s.items.map((item) => filter(item, scope, vocabulary)));
+    case 'related':
+      return relatedQuery(s, scope, vocabulary);
     case 'term':
       switch (s.key.toLowerCase()) {
         case 'sort':
           throw legacyError(s.source, 'sort: orders the whole result: put it at the top level, not inside parentheses, after "not" or beside "or".');
         case 'slice':
+          // A part of the result, not of a lead's contacts.
+          if (scope.clause) throw legacyError(s.source, `slice: splits the result: put it outside ${scope.clause.name}(…).`);
           return sliceQuery(s);
         case 'has':
-          return hasQuery(s, resultType);
+          return hasQuery(s, objectType);
         default:
-          return fieldTermQuery(s, resultType, vocabulary);
+          return fieldTermQuery(s, objectType, vocabulary);
       }
     default:
       return assertNever(s);
@@ -113,7 +145,7 @@ export function translate(syntax: Syntax, resultType: ResultObjectType, vocabula
   const top = syntax.kind === 'and' ? syntax.items : [syntax];
   const sorts = top.filter(isSort);
   if (sorts.length > MAX_SORT_KEYS) throw legacyError(sorts[MAX_SORT_KEYS]!.source, `At most ${MAX_SORT_KEYS} sort: terms are allowed.`);
-  const filters = top.filter((s) => !isSort(s)).map((s) => filter(s, resultType, vocabulary));
+  const filters = top.filter((s) => !isSort(s)).map((s) => filter(s, { objectType: resultType }, vocabulary));
   let query = filters.length === 0 ? { type: 'match_all' } : join('and', filters);
   // Contacts are named as the result type (leads are the default of a query without one).
   if (resultType === 'contact') query = join('and', [{ type: 'object_type', object_type: 'contact' }, query]);

@@ -16,7 +16,10 @@ export interface LegacyCase {
   /** Keys of the objects selected, in list order unless `ordered` (then exactly as given). */
   readonly expect?: readonly string[];
   readonly ordered?: boolean;
-  /** X-TZ-Offset header, in hours. `USER` in `q` and the JSON stands for organization A's user. */
+  /**
+   * X-TZ-Offset header, in hours. `USER` in `q` and the JSON stands for organization A's user,
+   * `SEQ_Welcome` and `SEQ_Renewal` in `q` for its sequences.
+   */
   readonly tz?: string;
 }
 
@@ -43,6 +46,12 @@ const nr = (bounds: Json) => ({ type: 'number_range', ...bounds });
 const statusIs = (w: LegacyWorld, label: string) => ({ type: 'reference', reference_type: 'status.lead', object_ids: [w.status[label]] });
 const sortBy = (direction: string, f: Json) => ({ direction, field: f });
 const leadEmail = (q: Json) => rel('lead', 'contact', rel('contact', 'contact_email', q));
+const ct = (name: string) => field('contact', name);
+const sub = (name: string) => field('sequence_subscription', name);
+/** A lead's contact with a (live) subscription matching `q`. */
+const leadSub = (q: Json) => rel('lead', 'contact', rel('contact', 'sequence_subscription', q));
+const seqIs = (w: LegacyWorld, name: string) => ({ type: 'reference', reference_type: 'sequence', object_ids: [w.sequence[name]] });
+const term = (...values: string[]) => ({ type: 'term', values });
 
 const EVERY = ['nameless', 'or', 'tie1', 'tie2', 'wayne', 'road', 'acme', 'holdings'];
 
@@ -99,12 +108,96 @@ export const LEAD_CASES: readonly LegacyCase[] = [
   { q: 'contacts > 1', query: () => cond(lf('num_contacts'), nr({ gt: 1 })), expect: ['road'] },
   { q: 'contacts = 0', query: () => cond(lf('num_contacts'), nr({ gte: 0, lte: 0 })), expect: ['nameless', 'or', 'tie1', 'tie2'] },
   { q: 'num_contacts>0', query: () => cond(lf('num_contacts'), nr({ gt: 0 })), expect: ['wayne', 'road', 'acme', 'holdings'] },
-  { q: 'addresses >= 1', query: () => cond(lf('addresses_count'), nr({ gte: 1 })), expect: ['wayne', 'acme'] },
+  { q: 'addresses >= 1', query: () => cond(lf('addresses_count'), nr({ gte: 1 })), expect: ['wayne', 'road', 'acme', 'holdings'] },
   { q: 'addresses_count:1', query: () => cond(lf('addresses_count'), nr({ gte: 1, lte: 1 })), expect: ['wayne'] },
   { q: 'emails:2', query: () => cond(lf('num_emails'), nr({ gte: 2, lte: 2 })), expect: ['road'] },
   { q: 'phones < 1', query: () => cond(lf('num_phones'), nr({ lt: 1 })), expect: ['nameless', 'or', 'tie1', 'tie2', 'road', 'holdings'] },
   { q: 'urls > 0', query: () => cond(lf('all_urls_count'), nr({ gt: 0 })), expect: ['acme', 'holdings'] },
   { q: 'all_urls_count > 1', query: () => cond(lf('all_urls_count'), nr({ gt: 1 })), expect: ['acme'] },
+  // Email activities (acme 1, road 3, wayne 2; B's activity on A's holdings never counts).
+  { q: 'activities > 0', query: () => cond(lf('num_activities'), nr({ gt: 0 })), expect: ['wayne', 'road', 'acme'] },
+  { q: 'activities:2', query: () => cond(lf('num_activities'), nr({ gte: 2, lte: 2 })), expect: ['wayne'] },
+  { q: 'num_activities <= 1', query: () => cond(lf('num_activities'), nr({ lte: 1 })), expect: ['nameless', 'or', 'tie1', 'tie2', 'acme', 'holdings'] },
+  { q: 'activities >= 3', query: () => cond(lf('num_activities'), nr({ gte: 3 })), expect: ['road'] },
+  { q: 'activities < 1', query: () => cond(lf('num_activities'), nr({ lt: 1 })), expect: ['nameless', 'or', 'tie1', 'tie2', 'holdings'] },
+  { q: 'activities = 1', query: () => cond(lf('num_activities'), nr({ gte: 1, lte: 1 })), expect: ['acme'] },
+  { q: 'activities:*', query: () => cond(lf('num_activities'), exists), expect: ['wayne', 'road', 'acme'] },
+  // Close's delete_secondary_addresses.py: the leads with several addresses, fewest activities first.
+  {
+    q: 'addresses > 1 sort:activities',
+    query: () => cond(lf('addresses_count'), nr({ gt: 1 })),
+    sort: () => [sortBy('asc', lf('num_activities'))],
+    expect: ['holdings', 'acme', 'road'],
+    ordered: true,
+  },
+  {
+    q: 'sort:-activities addresses > 1',
+    query: () => cond(lf('addresses_count'), nr({ gt: 1 })),
+    sort: () => [sortBy('desc', lf('num_activities'))],
+    expect: ['road', 'acme', 'holdings'],
+    ordered: true,
+  },
+  { q: 'not activities > 0 sort:num_activities', query: () => not(cond(lf('num_activities'), nr({ gt: 0 }))), sort: () => [sortBy('asc', lf('num_activities'))], expect: ['nameless', 'or', 'tie1', 'tie2', 'holdings'] },
+  // contact(…): one contact of the lead matches the whole inner query, in GET /contact/'s terms.
+  { q: 'contact(title:"CEO")', query: () => rel('lead', 'contact', cond(ct('title'), phrase('CEO'))), expect: ['wayne', 'road'] },
+  { q: 'contact(title:ceo has:email)', query: () => rel('lead', 'contact', and(cond(ct('title'), words('ceo')), rel('contact', 'contact_email', all))), expect: ['road'] },
+  // One contact must match both; two contacts of a lead may match one each.
+  { q: 'contact(name:other has:email)', query: () => rel('lead', 'contact', and(cond(ct('name'), words('other')), rel('contact', 'contact_email', all))), expect: [] },
+  {
+    q: 'contact(name:other) contact(has:email)',
+    query: () => and(rel('lead', 'contact', cond(ct('name'), words('other'))), rel('lead', 'contact', rel('contact', 'contact_email', all))),
+    expect: ['road'],
+  },
+  { q: 'contact(acme)', query: () => rel('lead', 'contact', words('acme')), expect: ['acme', 'holdings'] },
+  { q: 'contact(custom.Nickname:coyote)', query: (w) => rel('lead', 'contact', cond(custom(w, 'Nickname'), words('coyote'))), expect: ['acme'] },
+  { q: 'contact(-has:email)', query: () => rel('lead', 'contact', not(rel('contact', 'contact_email', all))), expect: ['wayne', 'road'] },
+  { q: 'not contact(title:ceo)', query: () => not(rel('lead', 'contact', cond(ct('title'), words('ceo')))), expect: ['nameless', 'or', 'tie1', 'tie2', 'acme', 'holdings'] },
+  { q: 'contact(title:ceo or name:anvil)', query: () => rel('lead', 'contact', or(cond(ct('title'), words('ceo')), cond(ct('name'), words('anvil')))), expect: ['wayne', 'road', 'holdings'] },
+  // sequence_subscription(…) inside contact(…): Close's export_sequence_subscriptions_public.py.
+  { q: 'contact(sequence_subscription(sequence:*)) ', query: () => leadSub(cond(sub('sequence_id'), exists)), expect: ['road', 'acme'] },
+  // Bruce's Renewal subscription was deleted: Wayne is not subscribed.
+  { q: 'contact(sequence_subscription(sequence:SEQ_Renewal))', query: (w) => leadSub(cond(sub('sequence_id'), seqIs(w, 'Renewal'))), expect: ['road'] },
+  { q: 'contact(sequence_subscription(sequence_id = SEQ_Welcome))', query: (w) => leadSub(cond(sub('sequence_id'), seqIs(w, 'Welcome'))), expect: ['road', 'acme'] },
+  {
+    q: 'contact(sequence_subscription(sequence:SEQ_Welcome status:paused))',
+    query: (w) => leadSub(and(cond(sub('sequence_id'), seqIs(w, 'Welcome')), cond(sub('status'), term('paused')))),
+    expect: ['road'],
+  },
+  { q: 'contact(sequence_subscription(status:active))', query: () => leadSub(cond(sub('status'), term('active'))), expect: ['road', 'acme'] },
+  { q: 'contact(sequence_subscription(status = FINISHED))', query: () => leadSub(cond(sub('status'), term('finished'))), expect: ['road'] },
+  { q: 'contact(sequence_subscription(status:goal))', query: () => leadSub(cond(sub('status'), term('goal'))), expect: [] },
+  { q: 'contact(sequence_subscription(created >= 2026-03-09))', query: () => leadSub(cond(sub('date_created'), range(day('2026-03-09', 'start'), null))), expect: ['road', 'acme'] },
+  {
+    q: '-contact(sequence_subscription(sequence:*))',
+    query: () => not(leadSub(cond(sub('sequence_id'), exists))),
+    expect: ['nameless', 'or', 'tie1', 'tie2', 'wayne', 'holdings'],
+  },
+  // A contact without a (live) subscription: Bruce (deleted) and the anvil buyer.
+  { q: 'contact(-sequence_subscription(sequence:*))', query: () => rel('lead', 'contact', not(rel('contact', 'sequence_subscription', cond(sub('sequence_id'), exists)))), expect: ['wayne', 'holdings'] },
+  {
+    q: 'contact(sequence_subscription(sequence:*) -title:ceo) or name:wayne',
+    query: () => or(rel('lead', 'contact', and(rel('contact', 'sequence_subscription', cond(sub('sequence_id'), exists)), not(cond(ct('title'), words('ceo'))))), cond(lf('name'), words('wayne'))),
+    expect: ['wayne', 'road', 'acme'],
+  },
+  {
+    q: 'has:email contact(sequence_subscription(sequence:SEQ_Welcome)) or activities >= 2',
+    query: (w) => or(and(leadEmail(all), leadSub(cond(sub('sequence_id'), seqIs(w, 'Welcome')))), cond(lf('num_activities'), nr({ gte: 2 }))),
+    expect: ['wayne', 'road', 'acme'],
+  },
+  {
+    q: 'contact(sequence_subscription(not status:active)) sort:-activities',
+    query: () => leadSub(not(cond(sub('status'), term('active')))),
+    sort: () => [sortBy('desc', lf('num_activities'))],
+    expect: ['road'],
+    ordered: true,
+  },
+  {
+    q: 'sort:created slice:1/1 contact(sequence_subscription(sequence:*))',
+    query: () => and({ type: 'slice', slice: 1, total_slices: 1 }, leadSub(cond(sub('sequence_id'), exists))),
+    sort: () => [sortBy('asc', lf('date_created'))],
+    expect: ['road', 'acme'],
+    ordered: true,
+  },
   // Dates, absolute and relative, in the request's time zone.
   { q: 'created:today', query: () => cond(lf('date_created'), range(ago({}, 'start'), ago({}, 'end'))), expect: ['acme', 'holdings'] },
   { q: 'created:yesterday', query: () => cond(lf('date_created'), range(ago({ days: 1 }, 'start'), ago({ days: 1 }, 'end'))), expect: ['road'] },
@@ -122,7 +215,7 @@ export const LEAD_CASES: readonly LegacyCase[] = [
   // has:
   { q: 'has:email', query: () => leadEmail(all), expect: ['road', 'acme', 'holdings'] },
   { q: 'has:phone', query: () => rel('lead', 'contact', rel('contact', 'contact_phone', all)), expect: ['wayne', 'acme'] },
-  { q: 'has:address', query: () => rel('lead', 'address', all), expect: ['wayne', 'acme'] },
+  { q: 'has:address', query: () => rel('lead', 'address', all), expect: ['wayne', 'road', 'acme', 'holdings'] },
   { q: 'has:url', query: () => cond(lf('all_urls_count'), exists), expect: ['acme', 'holdings'] },
   { q: 'has:contacts', query: () => rel('lead', 'contact', all), expect: ['wayne', 'road', 'acme', 'holdings'] },
   { q: '-has:email', query: () => not(leadEmail(all)), expect: ['nameless', 'or', 'tie1', 'tie2', 'wayne'] },
@@ -194,4 +287,12 @@ export const CONTACT_CASES: readonly LegacyCase[] = [
   { q: 'sort:-name', query: () => all, sort: () => [sortBy('desc', cf('name'))], expect: ['wile', 'other', 'bruce', 'beep', 'anvil'], ordered: true },
   { q: 'sort:-emails title:*', query: () => cond(cf('title'), exists), sort: () => [sortBy('desc', cf('emails_count'))] },
   { q: 'slice:2/2', query: () => ({ type: 'slice', slice: 2, total_slices: 2 }) },
+  { q: 'sequence_subscription(sequence:*)', query: () => rel('contact', 'sequence_subscription', cond(sub('sequence_id'), exists)), expect: ['wile', 'beep', 'other'] },
+  { q: 'sequence_subscription(status:paused)', query: () => rel('contact', 'sequence_subscription', cond(sub('status'), term('paused'))), expect: ['beep'] },
+  { q: '-sequence_subscription(sequence:*)', query: () => not(rel('contact', 'sequence_subscription', cond(sub('sequence_id'), exists))), expect: ['bruce', 'anvil'] },
+  {
+    q: 'sequence_subscription(sequence:SEQ_Renewal) title:ceo',
+    query: (w) => and(rel('contact', 'sequence_subscription', cond(sub('sequence_id'), seqIs(w, 'Renewal'))), cond(cf('title'), words('ceo'))),
+    expect: ['beep'],
+  },
 ];

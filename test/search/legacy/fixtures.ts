@@ -1,12 +1,13 @@
 /**
  * A small world for the legacy search tests: organization A's leads cover every term (names,
- * statuses, channels, counts, dates around "now", custom fields of every type), and organization B
- * holds look-alikes (same names, words, status labels and custom field names) that no query of A
- * may ever return.
+ * statuses, channels, counts, email activities, sequence subscriptions, dates around "now", custom
+ * fields of every type), and organization B holds look-alikes (same names, words, status labels,
+ * custom field and sequence names) that no query of A may ever return.
  */
 import type { Db } from '../../../src/db/database.ts';
 import { newId } from '../../../src/ids.ts';
 import { insertLead, statusIds, type LeadSpec } from '../fixtures.ts';
+import { emailActivityRow, SUBSCRIPTION_STATUSES } from '../world.ts';
 
 /** The clock of these tests: "today" is 2026-03-10 in UTC. */
 export const NOW = '2026-03-10T12:00:00.000Z';
@@ -30,7 +31,33 @@ export interface LegacyWorld {
   readonly lead: Readonly<Record<string, string>>;
   /** Contact ids by key (`wile`, `beep`, …). */
   readonly contact: Readonly<Record<string, string>>;
+  /** Sequence ids by name (`Welcome`, `Renewal`). */
+  readonly sequence: Readonly<Record<string, string>>;
 }
+
+/** Inserts `n` email activities of lead `leadId`, in organization `organizationId`. */
+export async function insertActivities(db: Db, organizationId: string, leadId: string, n: number): Promise<void> {
+  if (n === 0) return;
+  await db.insertInto('email_activities').values(Array.from({ length: n }, () => emailActivityRow(organizationId, leadId, newId('acti')))).execute();
+}
+
+type SubscriptionSpec = readonly [contact: string, sequence: 'Welcome' | 'Renewal', status: (typeof SUBSCRIPTION_STATUSES)[number], subscribed: string, deleted?: 'deleted'];
+
+/**
+ * Subscriptions as POST /sequence_subscription/ and the scheduler leave them (see
+ * test/sequences/fixtures.ts for the API way): one per (sequence, contact); a deleted one keeps its
+ * row with `date_deleted` set.
+ */
+const SUBSCRIPTIONS: readonly SubscriptionSpec[] = [
+  ['wile', 'Welcome', 'active', '2026-03-10T08:30:00Z'],
+  ['beep', 'Welcome', 'paused', '2026-03-09T11:00:00Z'],
+  ['beep', 'Renewal', 'finished', '2026-03-01T00:00:00Z'],
+  ['other', 'Renewal', 'active', '2026-03-09T12:00:00Z'],
+  ['bruce', 'Renewal', 'active', '2026-03-02T00:00:00Z', 'deleted'],
+];
+
+/** Email activities per lead key. */
+const ACTIVITIES: Readonly<Record<string, number>> = { acme: 1, road: 3, wayne: 2 };
 
 async function customFields(db: Db, organizationId: string): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
@@ -89,6 +116,7 @@ export async function seedLegacyWorld(db: Db, organizationId: string, userId: st
     road: {
       name: 'Road Runner Inc',
       status_id: status.Qualified,
+      addresses: [{ city: 'Albuquerque' }, { city: 'Santa Fe' }],
       date_created: '2026-03-09T10:00:00Z',
       date_updated: '2026-03-09T10:00:00Z',
       custom: { [c('Lead Source')]: 'Referral', [c('Tier')]: 'Silver', [c('Score')]: 3, [c('Renewal')]: '2026-03-01' },
@@ -114,6 +142,7 @@ export async function seedLegacyWorld(db: Db, organizationId: string, userId: st
       date_created: '2026-03-10T11:00:00Z',
       date_updated: '2026-03-10T11:00:00Z',
       custom: { [c('Lead Source')]: 'Web form referral', [c('Tier')]: ['Gold', 'Silver'] },
+      addresses: [{ city: 'Austin' }, { city: 'Dallas' }, { city: 'Houston' }],
       contacts: [{ id: 'anvil', name: 'Anvil Buyer', title: 'Chief Financial Officer', emails: [{ email: 'anvil@acme.example' }], date_created: '2026-03-10T11:00:00Z' }],
     },
     or: { name: 'Or', status_id: status.Potential, date_created: '2026-01-15T00:00:00Z', date_updated: '2026-01-15T00:00:00Z' },
@@ -128,6 +157,24 @@ export async function seedLegacyWorld(db: Db, organizationId: string, userId: st
     const { id, contactIds } = await insertLead(db, organizationId, { ...spec, contacts });
     lead[key] = id;
     (spec.contacts ?? []).forEach((ct, i) => (contact[ct.id!] = contactIds[i]!));
+    await insertActivities(db, organizationId, id, ACTIVITIES[key] ?? 0);
   }
-  return { cf, status, lead, contact };
+  const sequence: Record<string, string> = {};
+  for (const name of ['Welcome', 'Renewal']) {
+    sequence[name] = newId('seq');
+    await db.insertInto('sequences').values({ id: sequence[name], organization_id: organizationId, name, status: 'active', timezone: 'UTC' }).execute();
+  }
+  for (const [key, name, subStatus, subscribed, deleted] of SUBSCRIPTIONS) {
+    const contactId = contact[key]!;
+    const { lead_id } = await db.selectFrom('contacts').select('lead_id').where('id', '=', contactId).executeTakeFirstOrThrow();
+    await db
+      .insertInto('sequence_subscriptions')
+      .values({
+        id: newId('sub'), organization_id: organizationId, sequence_id: sequence[name]!, contact_id: contactId, lead_id, contact_email: `${key}@example.com`,
+        sender_account_id: 'emailacct_x', sender_name: 'Sam', sender_email: 'sam@example.com', status: subStatus, status_reason: subStatus === 'paused' ? 'manual' : null,
+        start_date: subscribed, date_created: subscribed, date_deleted: deleted ? NOW : null,
+      })
+      .execute();
+  }
+  return { cf, status, lead, contact, sequence };
 }

@@ -1,11 +1,12 @@
 /**
  * Random legacy search strings for the property test: every kind of term (with values drawn from
- * the vocabulary of test/search/world.ts, so they often match), joined by spaces, `and`, `or`,
+ * the vocabulary of test/search/world.ts, so they often match), clauses on related objects
+ * (`contact(…)` on leads, `sequence_subscription(…)` on contacts), joined by spaces, `and`, `or`,
  * `not`, `-` and parentheses, with `sort:` at the top level, plus some terms Sluice refuses and
  * some plain noise.
  */
 import fc from 'fast-check';
-import { CHOICES, DATES, WORDS } from '../world.ts';
+import { CHOICES, DATES, QUERY_SEQUENCE_IDS, SUBSCRIPTION_STATUSES, WORDS } from '../world.ts';
 
 export interface StringUniverse {
   readonly userIds: readonly string[];
@@ -47,10 +48,26 @@ function customTerm(u: StringUniverse): fc.Arbitrary<string> {
   });
 }
 
+/** A term of a `sequence_subscription(…)` clause (a few refused: an unknown status, a name). */
+const subscriptionTerm: fc.Arbitrary<string> = fc.oneof(
+  fc.constantFrom('sequence:*', 'sequence_id:*', ...QUERY_SEQUENCE_IDS.map((id) => `sequence:${id}`), 'sequence:Welcome'),
+  fc.tuple(fc.constantFrom('status:', 'status = ', '-status:'), fc.constantFrom(...SUBSCRIPTION_STATUSES, 'PAUSED', 'done')).map(([k, v]) => `${k}${v}`),
+  fc.tuple(fc.constantFrom('created', 'date_created'), fc.constantFrom(':', ' > ', '<='), fc.constantFrom(...DATES, 'today')).map(([k, o, v]) => `${k}${o}${v}`),
+);
+
+/** `sequence_subscription(…)` with one to three terms side by side or joined by `or`. */
+const subscriptionClause = fc
+  .tuple(fc.array(subscriptionTerm, { minLength: 1, maxLength: 3 }), fc.constantFrom(' ', ' or '))
+  .map(([terms, joint]) => `sequence_subscription(${terms.join(joint)})`);
+
 /** A term of a `resultType` query (a few of them refused: unknown statuses, has:calls, noise). */
 export function termArb(resultType: 'lead' | 'contact', u: StringUniverse): fc.Arbitrary<string> {
   const lead = resultType === 'lead';
-  const counts = lead ? ['contacts', 'num_contacts', 'addresses', 'addresses_count', 'emails', 'num_emails', 'phones', 'urls'] : ['emails', 'emails_count', 'phones', 'urls'];
+  const counts = lead ? ['contacts', 'num_contacts', 'addresses', 'addresses_count', 'emails', 'num_emails', 'phones', 'urls', 'activities', 'num_activities'] : ['emails', 'emails_count', 'phones', 'urls'];
+  // A lead's contact(…) holds contact terms, its own sequence_subscription(…) clauses included.
+  const clause = lead
+    ? fc.tuple(fc.array(termArb('contact', u), { minLength: 1, maxLength: 3 }), fc.constantFrom(' ', ' or ', ' -')).map(([terms, joint]) => `contact(${terms.join(joint)})`)
+    : subscriptionClause;
   const has = lead ? ['email', 'phone', 'address', 'url', 'contacts'] : ['email', 'phone', 'url'];
   return fc.oneof(
     { weight: 3, arbitrary: textValue },
@@ -63,6 +80,8 @@ export function termArb(resultType: 'lead' | 'contact', u: StringUniverse): fc.A
     { weight: 1, arbitrary: fc.integer({ min: 1, max: 3 }).chain((m) => fc.integer({ min: 1, max: m }).map((n) => `slice:${n}/${m}`)) },
     { weight: 1, arbitrary: fc.constant('*') },
     { weight: 1, arbitrary: fc.string({ maxLength: 8 }) },
+    { weight: 3, arbitrary: clause },
+    { weight: 1, arbitrary: fc.constantFrom('call(direction:incoming)', lead ? 'sequence_subscription(sequence:*)' : 'contact(title:ceo)') },
   );
 }
 
@@ -75,7 +94,7 @@ export function queryStringArb(resultType: 'lead' | 'contact', u: StringUniverse
     group: fc.array(tie('expr'), { minLength: 1, maxLength: 3 }).map((es) => `(${es.join(' ')})`),
     binary: fc.tuple(tie('expr'), fc.constantFrom(' ', ' and ', ' AND ', ' or ', ' OR '), tie('expr')).map(([a, j, b]) => `${a}${j}${b}`),
   }));
-  const sortKeys = resultType === 'lead' ? ['created', 'date_created', 'updated', 'name', 'display_name', 'contacts', 'emails', 'url'] : ['created', 'updated', 'name', 'title', 'emails', 'display_name'];
+  const sortKeys = resultType === 'lead' ? ['created', 'date_created', 'updated', 'name', 'display_name', 'contacts', 'emails', 'url', 'activities'] : ['created', 'updated', 'name', 'title', 'emails', 'display_name'];
   const sorts = fc.array(fc.tuple(fc.constantFrom('', '-'), fc.constantFrom(...sortKeys)).map(([d, k]) => `sort:${d}${k}`), { maxLength: 2 });
   return fc.tuple(expr, sorts, fc.boolean()).map(([e, s, before]) => {
     if (s.length === 0) return e;

@@ -9,13 +9,36 @@ import { NOW, seedLegacyWorld } from './fixtures.ts';
 const REFUSED: readonly (readonly [string, string, string])[] = [
   ['has:calls', 'has:calls', 'has:email'],
   ['foo:bar', 'foo:bar', 'Unknown search field "foo"'],
-  ['acme sort:activities', 'sort:activities', 'Known sort keys'],
+  ['acme sort:opportunities', 'sort:opportunities', 'Known sort keys'],
   ['sort:status', 'sort:status', 'Known sort keys'],
   ['status:Nope', 'status:Nope', 'No lead status is labelled "Nope"'],
   ['custom.Missing:x', 'custom.Missing:x', 'No lead custom field is named "Missing"'],
   ['custom.:x', 'custom.:x', 'Name the custom field'],
-  ['contact(title:ceo)', 'contact(title:ceo)', 'related objects'],
-  ['call( date >= "2024-01-01" )', 'call(', 'related objects'],
+  // Clauses on related objects Sluice does not keep, or that do not apply where they are written.
+  ['call( date >= "2024-01-01" )', 'call(', 'Clauses on related objects known here: contact(…).'],
+  ['sms(direction:incoming)', 'sms(direction:incoming)', 'contact(…)'],
+  ['name:acme -opportunity(value > 100)', 'opportunity(value > 100)', 'contact(…)'],
+  ['sequence_subscription(sequence:*)', 'sequence_subscription(sequence:*)', 'write contact(sequence_subscription(…))'],
+  ['contact(contact(title:ceo))', 'contact(title:ceo)', 'known here: sequence_subscription(…)'],
+  ['contact(sequence_subscription(call(x:y)))', 'call(x:y)', 'A sequence_subscription has no clauses on related objects'],
+  ['contact(contacts > 1)', 'contacts > 1', 'Unknown search field "contacts"'],
+  ['contact(activities > 1)', 'activities > 1', 'Unknown search field "activities"'],
+  ['contact(slice:1/2)', 'slice:1/2', 'put it outside contact(…)'],
+  ['contact(sort:name)', 'sort:name', 'top level'],
+  ['contact()', 'contact()', 'Empty parentheses'],
+  ['contact(title:ceo', 'contact(title:ceo', 'never closed'],
+  ['contact(title:ceo))', ')', 'closes no'],
+  ['contact(sequence_subscription(sequence:Welcome))', 'sequence:Welcome', 'sequence\'s id (seq_…)'],
+  ['contact(sequence_subscription(sequence > seq_x))', 'sequence > seq_x', 'not ">"'],
+  ['contact(sequence_subscription(status:done))', 'status:done', 'Expected one of: active, paused, finished, goal, error.'],
+  ['contact(sequence_subscription(status > active))', 'status > active', 'not ">"'],
+  ['contact(sequence_subscription(welcome))', 'welcome', 'use field terms'],
+  ['contact(sequence_subscription(has:email))', 'has:email', 'has: does not apply to a sequence_subscription'],
+  ['contact(sequence_subscription(custom.Tier:gold))', 'custom.Tier:gold', 'has no custom fields'],
+  ['contact(sequence_subscription(title:ceo))', 'title:ceo', 'Known here: sequence, sequence_id, status, created, date_created.'],
+  ['contact(sequence_subscription(sequence:null))', 'sequence:null', '-sequence:*'],
+  ['activities > many', 'activities > many', 'Expected a number'],
+  ['activities > *', 'activities > *', 'has a value'],
   ['name:foo(bar)', 'name:foo(bar)', 'quote the value'],
   ['(name:acme', '(name:acme', 'never closed'],
   ['name:acme)', ')', 'closes no'],
@@ -88,7 +111,14 @@ describe('GET /lead/?query= refuses what it does not understand, quoting the ter
   }
 
   test('a contact query refuses lead-only terms and unknown custom fields of both objects', async () => {
-    for (const [q, fragment] of [['has:address', 'has:email'], ['custom.Missing:x', 'No contact or lead custom field'], ['contacts > 1', 'Unknown search field "contacts"']]) {
+    for (const [q, fragment] of [
+      ['has:address', 'has:email'],
+      ['custom.Missing:x', 'No contact or lead custom field'],
+      ['contacts > 1', 'Unknown search field "contacts"'],
+      ['activities > 1', 'Unknown search field "activities"'],
+      ['sort:activities', 'Known sort keys'],
+      ['contact(title:ceo)', 'Clauses on related objects known here: sequence_subscription'],
+    ]) {
       const res = await get(q!, 'contact');
       assert.equal(res.status, 400, res.text);
       assert.match(res.body['field-errors'].query, new RegExp(fragment!));
@@ -100,6 +130,9 @@ describe('GET /lead/?query= refuses what it does not understand, quoting the ter
     assert.match((await get(deep)).body['field-errors'].query, /at most 32 levels/);
     const negations = `${'not '.repeat(LIMITS.depth + 1)}acme`;
     assert.match((await get(negations)).body['field-errors'].query, /at most 32 levels/);
+    // A clause on related objects is one level (of the same limit, whatever the names).
+    const clauses = `${'contact('.repeat(LIMITS.depth + 1)}acme${')'.repeat(LIMITS.depth + 1)}`;
+    assert.match((await get(clauses)).body['field-errors'].query, /at most 32 levels/);
     const terms = Array.from({ length: LIMITS.nodes + 1 }, () => 'a').join(' ');
     assert.match((await get(terms)).body['field-errors'].query, /at most 1000 terms/);
     const words = Array.from({ length: LIMITS.queryWords + 1 }, (_, i) => `w${i}`).join(' ');

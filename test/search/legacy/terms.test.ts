@@ -4,7 +4,7 @@ import { translateLegacyQuery } from '../../../src/search/legacy/index.ts';
 import { ManualClock } from '../../../src/time.ts';
 import { createTestApp, type TestApp } from '../../helpers/app.ts';
 import { CONTACT_CASES, LEAD_CASES, type LegacyCase } from './cases.ts';
-import { NOW, seedLegacyWorld, type LegacyWorld } from './fixtures.ts';
+import { insertActivities, NOW, seedLegacyWorld, type LegacyWorld } from './fixtures.ts';
 
 describe('legacy search strings select exactly what their s_query selects', () => {
   let t: TestApp;
@@ -14,11 +14,19 @@ describe('legacy search strings select exactly what their s_query selects', () =
   before(async () => {
     t = await createTestApp({ clock: new ManualClock(NOW), env: { RATE_LIMIT_PER_KEY: '0' } });
     w = await seedLegacyWorld(t.db, t.orgA.organization_id, t.orgA.user_id);
-    // Organization B: the same names, words, labels and custom field names, its own ids.
+    // Organization B: the same names, words, labels and custom field and sequence names, its own ids.
     b = await seedLegacyWorld(t.db, t.orgB.organization_id, t.orgB.user_id);
+    // And an activity row of B naming A's lead (no API makes one): A's count must not see it.
+    await insertActivities(t.db, t.orgB.organization_id, w.lead.holdings!, 1);
   });
 
-  const withUser = <T>(value: T): T => JSON.parse(JSON.stringify(value).replaceAll('USER', t.orgA.user_id));
+  const withUser = <T>(value: T): T =>
+    JSON.parse(
+      JSON.stringify(value)
+        .replaceAll('USER', t.orgA.user_id)
+        .replaceAll('SEQ_Welcome', w.sequence.Welcome!)
+        .replaceAll('SEQ_Renewal', w.sequence.Renewal!),
+    );
 
   async function check(c: LegacyCase, resultType: 'lead' | 'contact'): Promise<void> {
     const q = withUser(c.q);

@@ -143,8 +143,10 @@ export async function updateContact(trx: Kysely<Database>, actor: Actor, contact
     .where('id', '=', contactId)
     .execute();
   if (moved) {
-    // The channel rows carry lead_id for lead-level lookups; they move with their contact.
-    for (const table of ['contact_emails', 'contact_phones', 'contact_urls'] as const) {
+    // The channel rows and sequence subscriptions carry lead_id for lead-level lookups
+    // (`/sequence_subscription/?lead_id=`, the legacy `contact(sequence_subscription(…))`); they move
+    // with their contact.
+    for (const table of ['contact_emails', 'contact_phones', 'contact_urls', 'sequence_subscriptions'] as const) {
       await trx.updateTable(table).set({ lead_id: leadId }).where('organization_id', '=', org).where('contact_id', '=', contactId).execute();
     }
   }

@@ -158,4 +158,17 @@ describe('/sequence_subscription/', () => {
     assert.equal(again.status, 201);
     assert.notEqual(again.body.id, sub.id);
   });
+  test('a contact moved to another lead takes its subscriptions along (lead_id filters follow it)', async () => {
+    const mover = (await createLead(t, t.orgA, 'Old home', [{ name: 'Moe Ver', emails: ['moe@old.example'] }])).contacts[0];
+    const target = await createLead(t, t.orgA, 'New home', []);
+    const sub = await subscribe({ sequence_id: seq.id, contact_id: mover.id, contact_email: 'moe@old.example', ...sender });
+    assert.equal(sub.status, 201, JSON.stringify(sub.body));
+    const moved = await t.call('PUT', `/api/v1/contact/${mover.id}/`, { body: { lead_id: target.id } });
+    assert.equal(moved.status, 200, moved.text);
+    const atTarget = await t.call('GET', `/api/v1/sequence_subscription/?lead_id=${target.id}`);
+    assert.deepEqual(atTarget.body.data.map((s: any) => [s.id, s.lead_id]), [[sub.body.id, target.id]]);
+    const atOld = await t.call('GET', `/api/v1/sequence_subscription/?lead_id=${mover.lead_id}`);
+    assert.deepEqual(atOld.body.data, []);
+    assert.equal((await t.call('GET', `/api/v1/sequence_subscription/${sub.body.id}/`)).body.lead_id, target.id);
+  });
 });

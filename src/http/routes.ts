@@ -12,6 +12,7 @@ import { registerUnsubscribeRoutes } from '../unsubscribes/routes.ts';
 import { registerUserRoutes } from '../users/routes.ts';
 import { registerConnectedAccountRoutes } from '../connected-accounts/routes.ts';
 import { registerEmailActivityRoutes } from '../email/activity-routes.ts';
+import { registerUnkeptActivityRoutes } from '../activities/unkept-activity-routes.ts';
 import { registerEmailTemplateRoutes } from '../email-templates/routes.ts';
 import { registerBulkActionRoutes } from '../bulk-actions/routes.ts';
 import { registerExportRoutes } from '../exports/routes.ts';
@@ -34,5 +35,6 @@ export async function registerRoutes(app: App): Promise<void> {
   await registerConnectedAccountRoutes(app);
   await registerEmailTemplateRoutes(app);
   await registerEmailActivityRoutes(app);
+  await registerUnkeptActivityRoutes(app);
   await registerEventRoutes(app);
 }

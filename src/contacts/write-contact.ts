@@ -21,6 +21,7 @@ import { normalizeChannels, writeChannels } from './channels.ts';
 import type { ContactCreateBody } from './schemas.ts';
 import { loadContactObjects } from './serialize.ts';
 import { insertContacts } from './write-contacts.ts';
+import { leadEventData } from '../leads/lead-event-data.ts';
 
 type Body = ContactCreateBody & Record<string, unknown>;
 
@@ -66,7 +67,7 @@ export async function createContact(trx: Kysely<Database>, actor: Actor, body: B
     await recordLeadsContactsChanged(trx, actor, leadBefore);
   } else {
     const lead = (await loadLeadObjects(trx, org, [leadId], { publicUrl: actor.publicUrl })).get(leadId)!;
-    await recordEvent(trx, { ...eventBase(actor), objectType: 'lead', objectId: leadId, leadId, action: 'created', data: lead });
+    await recordEvent(trx, { ...eventBase(actor), objectType: 'lead', objectId: leadId, leadId, action: 'created', data: leadEventData(lead) });
   }
   return contact!;
 }

@@ -14,6 +14,7 @@ import { customMapFromOps, parseCustomInput } from './custom-input.ts';
 import { resolveStatus } from './resolve-status.ts';
 import type { AddressInput, LeadCreateBody } from './schemas.ts';
 import { loadLeadObjects } from './serialize.ts';
+import { leadEventData } from './lead-event-data.ts';
 
 /** Replaces (or, for a new lead, writes) the addresses of `leadId` in one statement. */
 export async function writeAddresses(
@@ -80,6 +81,6 @@ export async function createLead(
     (body.contacts ?? []).map((input, i) => ({ input: input as NestedContactInput & Record<string, unknown>, path: `contacts[${i}]` })),
   );
   const lead = (await loadLeadObjects(trx, org, [leadId], { publicUrl: actor.publicUrl })).get(leadId)!;
-  await recordEvent(trx, { ...eventBase(actor), objectType: 'lead', objectId: leadId, leadId, action: 'created', data: lead });
+  await recordEvent(trx, { ...eventBase(actor), objectType: 'lead', objectId: leadId, leadId, action: 'created', data: leadEventData(lead) });
   return lead;
 }

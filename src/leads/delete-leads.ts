@@ -11,6 +11,7 @@ import { loadActivities, recordActivityEvents } from '../email/activity-events.t
 import { recordEvents } from '../events/record-event.ts';
 import { recordSubscriptionsDeleted, subscriptionsIn } from '../sequences/subscription-events.ts';
 import { loadLeadObjects } from './serialize.ts';
+import { leadEventData } from './lead-event-data.ts';
 
 export interface DeleteMeta {
   readonly userId: string | null;
@@ -79,7 +80,7 @@ export async function deleteLeads(
   );
   await recordEvents(trx, [
     ...contactEvents,
-    ...deleted.map(({ id }) => ({ ...base, objectType: 'lead', objectId: id, leadId: id, previousData: objects.get(id) })),
+    ...deleted.map(({ id }) => ({ ...base, objectType: 'lead', objectId: id, leadId: id, previousData: leadEventData(objects.get(id)!) })),
   ]);
   const gone = new Set(deleted.map((row) => row.id));
   const who = { userId: meta.userId, apiKeyId: base.apiKeyId, requestId: base.requestId, meta: base.meta, at };

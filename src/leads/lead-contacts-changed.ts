@@ -17,6 +17,7 @@ import type { Database } from '../db/schema.ts';
 import { recordEvents } from '../events/record-event.ts';
 import { diffObjects, eventBase, type Actor } from './actor.ts';
 import { loadLeadObjects } from './serialize.ts';
+import { leadEventData } from './lead-event-data.ts';
 
 /** Locks the leads `leadIds` (id order) and returns their API objects; unknown ids are absent. */
 export async function lockLeadsForContactChange(
@@ -61,7 +62,7 @@ export async function recordLeadsContactsChanged(
   for (const [id, previous] of before) {
     const current = after.get(id);
     if (!current) continue;
-    const diff = diffObjects(previous, current);
+    const diff = diffObjects(leadEventData(previous), leadEventData(current));
     if (!diff.significant) continue;
     events.push({
       ...eventBase(actor),
@@ -70,7 +71,7 @@ export async function recordLeadsContactsChanged(
       leadId: id,
       action: 'updated',
       changedFields: diff.changedFields,
-      data: current,
+      data: leadEventData(current),
       previousData: diff.previous,
     });
   }

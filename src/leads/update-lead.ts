@@ -15,6 +15,7 @@ import { applyCustomOps } from './custom-write.ts';
 import { resolveStatus } from './resolve-status.ts';
 import type { LeadUpdateBody } from './schemas.ts';
 import { loadLeadObjects } from './serialize.ts';
+import { leadEventData } from './lead-event-data.ts';
 
 /** Applies a validated update body to lead `leadId`; returns the updated API object (404 if not found). */
 export async function updateLead(
@@ -55,7 +56,7 @@ export async function updateLead(
   if (body.addresses !== undefined) await writeAddresses(trx, org, leadId, body.addresses, true);
 
   const after = (await loadLeadObjects(trx, org, [leadId], opts)).get(leadId)!;
-  const diff = diffObjects(before, after);
+  const diff = diffObjects(leadEventData(before), leadEventData(after));
   if (diff.significant) {
     await recordEvent(trx, {
       ...eventBase(actor),
@@ -64,7 +65,7 @@ export async function updateLead(
       leadId,
       action: 'updated',
       changedFields: diff.changedFields,
-      data: after,
+      data: leadEventData(after),
       previousData: diff.previous,
     });
   }

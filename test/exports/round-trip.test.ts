@@ -23,10 +23,15 @@ const QUERY = {
 
 type Obj = Record<string, unknown>;
 
-/** A lead without what a restore necessarily changes: ids and timestamps, its own and its contacts'. */
+/**
+ * A lead without what a restore necessarily changes: ids and timestamps, its own and its contacts',
+ * and the order of its contacts (they are re-created in the order their events are read).
+ */
 function comparable(lead: Obj): Obj {
   const { id: _id, date_created: _c, date_updated: _u, ...rest } = lead;
-  const contacts = (rest.contacts as Obj[]).map(({ id: _cid, lead_id: _lid, date_created: _cc, date_updated: _cu, ...contact }) => contact);
+  const contacts = (rest.contacts as Obj[])
+    .map(({ id: _cid, lead_id: _lid, date_created: _cc, date_updated: _cu, ...contact }) => contact)
+    .sort((a, b) => String(a.name).localeCompare(String(b.name)));
   return { ...rest, contacts };
 }
 
@@ -78,21 +83,34 @@ describe('round trip: export, bulk delete, restore from the event log, export ag
     await waitForStatus(t.db, deletion.body.id, ['done']);
     assert.equal((await t.call('POST', '/api/v1/data/search/', { body: { query: QUERY } })).body.data.length, 0, 'all deleted');
 
-    // Restore as Close's script does, through the event log API only.
-    let cursor = '';
+    // Restore as Close's restore_deleted_leads.py does, through the event log API only: each lead
+    // from its lead.deleted previous_data (which, as Close's, holds no nested contacts), then its
+    // contacts from their own contact.deleted events, onto the new lead.
+    const allEvents = async (filter: string): Promise<Obj[]> => {
+      const out: Obj[] = [];
+      let cursor = '';
+      do {
+        const page = await t.call('GET', `/api/v1/event/?${filter}&_limit=10${cursor ? `&_cursor=${encodeURIComponent(cursor)}` : ''}`);
+        assert.equal(page.status, 200, JSON.stringify(page.body));
+        out.push(...(page.body.data as Obj[]));
+        cursor = page.body.cursor_next ?? '';
+      } while (cursor);
+      return out;
+    };
     let restored = 0;
-    do {
-      const page = await t.call('GET', `/api/v1/event/?object_type=lead&action=deleted&_limit=10${cursor ? `&_cursor=${encodeURIComponent(cursor)}` : ''}`);
-      assert.equal(page.status, 200, JSON.stringify(page.body));
-      for (const event of page.body.data as Obj[]) {
-        if ((event.meta as Obj).bulk_action_id !== deletion.body.id) continue;
-        const { id: _id, ...lead } = event.previous_data as Obj;
-        const res = await t.call('POST', '/api/v1/lead/', { body: lead });
-        assert.equal(res.status, 200, `restoring ${event.object_id}: ${JSON.stringify(res.body)}`);
-        restored += 1;
+    for (const event of await allEvents('object_type=lead&action=deleted')) {
+      if ((event.meta as Obj).bulk_action_id !== deletion.body.id) continue;
+      const { id: _id, ...lead } = event.previous_data as Obj;
+      assert.equal(lead.contacts, undefined, 'the lead event carries no nested contacts');
+      const res = await t.call('POST', '/api/v1/lead/', { body: lead });
+      assert.equal(res.status, 200, `restoring ${event.object_id}: ${JSON.stringify(res.body)}`);
+      for (const contactEvent of await allEvents(`object_type=contact&action=deleted&lead_id=${event.object_id as string}`)) {
+        const { id: _cid, ...contact } = contactEvent.previous_data as Obj;
+        const posted = await t.call('POST', '/api/v1/contact/', { body: { ...contact, lead_id: res.body.id } });
+        assert.equal(posted.status, 200, `restoring ${contactEvent.object_id}: ${JSON.stringify(posted.body)}`);
       }
-      cursor = page.body.cursor_next ?? '';
-    } while (cursor);
+      restored += 1;
+    }
     assert.equal(restored, N);
 
     const second_ = await runExport(t, { s_query: QUERY, format: 'json', type: 'leads', sort: [{ direction: 'asc', field: { type: 'regular_field', object_type: 'lead', field_name: 'name' } }] });

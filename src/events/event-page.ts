@@ -11,6 +11,9 @@
  *   newer than the page, now or later, so a client can poll for new events from wherever it stopped.
  *   A page with nothing newer (yet) is empty with both cursors null; the client keeps its cursor.
  *
+ * - `has_more` (Sluice's list convention, which Close's event log does not send) is true exactly when
+ *   `cursor_next` is given, so a generic "while has_more" pager follows cursor_next to the oldest event.
+ *
  * Consistency: positions are keysets, so a walk never repeats an event, whatever is written
  * meanwhile, and sees every event committed before the walk reaches it. An event's date_updated is
  * taken as it is written, shortly before its transaction commits, so new events are newer than the
@@ -29,6 +32,7 @@ export interface EventPage {
   readonly data: Record<string, unknown>[];
   readonly cursor_next: string | null;
   readonly cursor_previous: string | null;
+  readonly has_more: boolean;
 }
 
 const positionOf = (row: EventLogRow): EventPosition => ({ at: row.updated_at, id: row.id });
@@ -60,5 +64,5 @@ export async function eventPage(
     // Reading down, the extra row says whether older events exist; reading up, one more row is read.
     if (direction === 'next' ? more : await olderExists(oldest)) next = make('next', oldest);
   }
-  return { data: page.map(eventResponse), cursor_next: next, cursor_previous: previous };
+  return { data: page.map(eventResponse), cursor_next: next, cursor_previous: previous, has_more: next !== null };
 }

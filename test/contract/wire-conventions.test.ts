@@ -31,8 +31,9 @@ const REQUIRED_QUERY: Record<string, string> = {
 
 /** PUT bodies that pass validation where `{}` does not (the body is checked before the lookup). */
 function validPutBody(path: string): Record<string, unknown> {
-  // A bulk action's PUT is a state change; `status` is required.
+  // A bulk action's or an export's PUT is a state change; `status` is required.
   if (/^\/api\/v1\/bulk_action\/[a-z_]+\/\{id\}\/$/.test(path)) return { status: 'paused' };
+  if (/^\/api\/v1\/export\/(lead\/)?\{id\}\/$/.test(path)) return { status: 'paused' };
   return {};
 }
 

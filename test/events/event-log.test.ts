@@ -146,7 +146,7 @@ describe('/event/', () => {
   test('events show every field of Close’s event object, timestamps to the microsecond', async () => {
     const res = await t.call('GET', '/api/v1/event/?object_id=obj_fixture0&action=deleted&_limit=1');
     assert.equal(res.status, 200);
-    assert.deepEqual(Object.keys(res.body).sort(), ['cursor_next', 'cursor_previous', 'data']);
+    assert.deepEqual(Object.keys(res.body).sort(), ['cursor_next', 'cursor_previous', 'data', 'has_more']);
     const [event] = res.body.data;
     const f = all.filter((x) => x.object_id === 'obj_fixture0' && x.action === 'deleted').sort(newestFirst)[0]!;
     assert.deepEqual(event, {
@@ -174,6 +174,7 @@ describe('/event/', () => {
     const leadIds = all.filter((f) => f.object_type === 'lead').sort(newestFirst).map((f) => f.id);
     assert.deepEqual(down.ids, leadIds);
     assert.equal(down.last.cursor_next, null, 'the oldest page has no cursor_next');
+    assert.equal(down.last.has_more, false, 'has_more follows cursor_next');
     // Back up from the oldest page.
     const up: string[] = [...down.last.data.map((e: { id: string }) => e.id)];
     let cursor: string | null = down.last.cursor_previous;
@@ -185,11 +186,12 @@ describe('/event/', () => {
       const ids = res.body.data.map((e: { id: string }) => e.id);
       if (ids.length === 0) {
         // Above the newest event: nothing (yet), and no cursor to follow.
-        assert.deepEqual([res.body.cursor_next, res.body.cursor_previous], [null, null]);
+        assert.deepEqual([res.body.cursor_next, res.body.cursor_previous, res.body.has_more], [null, null, false]);
         break;
       }
       assert.deepEqual(ids, [...ids].sort((a: string, b: string) => leadIds.indexOf(a) - leadIds.indexOf(b)), 'each page is newest first');
       assert.ok(res.body.cursor_next, 'a page reached backwards has older events');
+      assert.equal(res.body.has_more, true, 'has_more follows cursor_next');
       up.unshift(...ids);
       cursor = res.body.cursor_previous;
       assert.ok(++pages < 50);
@@ -201,7 +203,7 @@ describe('/event/', () => {
     assert.deepEqual(first.body.data.map((e: { id: string }) => e.id), expected.slice(0, 50));
     // The first page also has a cursor_previous: what is newer than it, later (nothing now).
     const newer = await t.call('GET', `/api/v1/event/?_cursor=${first.body.cursor_previous}`);
-    assert.deepEqual(newer.body, { data: [], cursor_next: null, cursor_previous: null });
+    assert.deepEqual(newer.body, { data: [], cursor_next: null, cursor_previous: null, has_more: false });
   });
 
   test('a previous page is the events just newer than the cursor, and a next cursor from it goes back down', async () => {
@@ -320,7 +322,7 @@ describe('/event/', () => {
     assert.deepEqual(fields.body, { id: 'ev_fixture0007', action: all[7]!.action });
     // On the list, _fields narrows each event and keeps the cursors.
     const list = await t.call('GET', '/api/v1/event/?_fields=id,object_type&_limit=2');
-    assert.deepEqual(Object.keys(list.body).sort(), ['cursor_next', 'cursor_previous', 'data']);
+    assert.deepEqual(Object.keys(list.body).sort(), ['cursor_next', 'cursor_previous', 'data', 'has_more']);
     assert.deepEqual(list.body.data.map((e: object) => Object.keys(e).sort()), [['id', 'object_type'], ['id', 'object_type']]);
     assert.ok(list.body.cursor_next);
   });

@@ -41,7 +41,8 @@ const EDIT_LEADS = env('BENCH_EDIT_LEADS', 350_000);
 const DELETE_LEADS = env('BENCH_DELETE_LEADS', 100_000);
 const CALIBRATE_LEADS = env('BENCH_CALIBRATE_LEADS', 50_000);
 const SIZES = (process.env.BENCH_BATCH_SIZES ?? '250,1000,2500,5000').split(',').filter(Boolean).map(Number);
-const RATIO_TARGET = 2.5;
+/** Issue 11's targets: edits within 2.0x the raw UPDATE, the delete within 2.5x the raw DELETE. */
+const RATIO_TARGET = { edit: 2.0, delete: 2.5 } as const;
 const MEMORY_TARGET_MIB = 300;
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const log = (message: string) => process.stderr.write(`${message}\n`);
@@ -120,7 +121,11 @@ interface RunResult {
   peakMiB?: number;
   readonly leads: number;
   readonly engineSeconds: number;
+  /** The raw statement on a copy of the rows (see makeCopy). */
   readonly rawSeconds: number;
+  /** The raw statement on the very rows the engine took, in a transaction rolled back (see rawOnSameRows). */
+  readonly rawSameSeconds: number;
+  readonly target: number;
   readonly pause?: { answerMs: number; processedAfter: number };
 }
 
@@ -175,8 +180,28 @@ async function makeCopy(pool: pg.Pool, org: Org, scratch: string, limit: number,
     }
     await copy('addresses', `(SELECT a.* FROM addresses a JOIN bench_bulk_ids b ON b.id = a.lead_id WHERE a.organization_id = $1) s`, { lead_id: copyId('s.lead_id', 'lead'), organization_id: '$2' }, [org.organizationId, scratch]);
   }
-  await pool.query('DROP TABLE bench_bulk_ids');
+  // bench_bulk_ids stays until the next copy: rawOnSameRows reads it.
   await pool.query('ANALYZE leads');
+}
+
+/**
+ * Times `text` (a raw statement over `organization_id = $1 AND id IN (SELECT id FROM bench_bulk_ids)`,
+ * the rows the engine took) in a transaction that is then rolled back: the same rows, where they
+ * are, as the engine found them (the copy's rows are packed together in fresh pages, which a real
+ * selection's rows are not).
+ */
+async function rawOnSameRows(pool: pg.Pool, text: string, values: unknown[]): Promise<number> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const start = performance.now();
+    await client.query(text, values);
+    const seconds = (performance.now() - start) / 1000;
+    await client.query('ROLLBACK');
+    return seconds;
+  } finally {
+    client.release();
+  }
 }
 
 async function dropCopy(pool: pg.Pool, scratch: string): Promise<void> {
@@ -228,8 +253,14 @@ async function setStatusRun(server: Server, pool: pg.Pool, org: Org, leads: numb
   await makeCopy(pool, org, org.scratchId, leads, 'asc', false);
   const run = await runAction(server, org, 'edit', { ...selection(leads, 'asc'), type: 'set_lead_status', lead_status_id: status });
   const rawSeconds = await timed(pool, 'UPDATE leads SET status_id = $1, date_updated = now(), updated_by = $2 WHERE organization_id = $3', [status, org.userId, org.scratchId]);
+  // After the engine (which warmed the cache for it): another new status, so that every row changes.
+  const rawSameSeconds = await rawOnSameRows(
+    pool,
+    'UPDATE leads SET status_id = $2, date_updated = now(), updated_by = $3 WHERE organization_id = $1 AND id IN (SELECT id FROM bench_bulk_ids)',
+    [org.organizationId, await newStatus(pool, org), org.userId],
+  );
   await dropCopy(pool, org.scratchId);
-  return { leads: Number(run.action.n_leads_processed), engineSeconds: run.seconds, rawSeconds };
+  return { leads: Number(run.action.n_leads_processed), engineSeconds: run.seconds, rawSeconds, rawSameSeconds, target: RATIO_TARGET.edit };
 }
 
 async function setCustomRun(server: Server, pool: pg.Pool, org: Org, leads: number): Promise<RunResult> {
@@ -242,15 +273,23 @@ async function setCustomRun(server: Server, pool: pg.Pool, org: Org, leads: numb
     'UPDATE leads SET custom = jsonb_set(custom, ARRAY[$1::text], to_jsonb($2::text)), date_updated = now(), updated_by = $3 WHERE organization_id = $4',
     [field, value, org.userId, org.scratchId],
   );
+  const rawSameSeconds = await rawOnSameRows(
+    pool,
+    'UPDATE leads SET custom = jsonb_set(custom, ARRAY[$2::text], to_jsonb($3::text)), date_updated = now(), updated_by = $4 WHERE organization_id = $1 AND id IN (SELECT id FROM bench_bulk_ids)',
+    [org.organizationId, field, `${value} again`, org.userId],
+  );
   await dropCopy(pool, org.scratchId);
-  return { leads: Number(run.action.n_leads_processed), engineSeconds: run.seconds, rawSeconds, pause: run.pause };
+  return { leads: Number(run.action.n_leads_processed), engineSeconds: run.seconds, rawSeconds, rawSameSeconds, target: RATIO_TARGET.edit, pause: run.pause };
 }
 
 async function deleteRun(server: Server, pool: pg.Pool, org: Org, leads: number): Promise<RunResult> {
   await makeCopy(pool, org, org.scratchId, leads, 'desc', true);
+  // Before the engine, while the rows exist (so this one warms the cache for the engine; the copy's
+  // figure, taken after, errs the other way).
+  const rawSameSeconds = await rawOnSameRows(pool, 'DELETE FROM leads WHERE organization_id = $1 AND id IN (SELECT id FROM bench_bulk_ids)', [org.organizationId]);
   const run = await runAction(server, org, 'delete', selection(leads, 'desc'));
   const rawSeconds = await timed(pool, 'DELETE FROM leads WHERE organization_id = $1', [org.scratchId]);
-  return { leads: Number(run.action.n_leads_processed), engineSeconds: run.seconds, rawSeconds };
+  return { leads: Number(run.action.n_leads_processed), engineSeconds: run.seconds, rawSeconds, rawSameSeconds, target: RATIO_TARGET.delete };
 }
 
 // ---------- main ----------
@@ -304,10 +343,25 @@ try {
   }
 
   const table = markdownTable(
-    ['action', 'leads', 'engine', 'leads/s', 'raw SQL on a copy', 'ratio', `target ≤ ${RATIO_TARGET}x`, 'server peak RSS so far'],
+    ['action', 'leads', 'engine', 'leads/s', 'raw, same rows (rolled back)', 'ratio', 'raw on a copy', 'ratio', 'target', 'server peak RSS so far'],
     runs.map(([name, r]) => {
-      const ratio = r.engineSeconds / r.rawSeconds;
-      return [name, String(r.leads), `${r.engineSeconds.toFixed(1)} s`, String(Math.round(r.leads / r.engineSeconds)), `${r.rawSeconds.toFixed(1)} s`, `${ratio.toFixed(2)}x`, ratio <= RATIO_TARGET ? 'met' : 'missed', `${Math.round(r.peakMiB ?? Number.NaN)} MiB`];
+      const same = r.engineSeconds / r.rawSameSeconds;
+      const copy = r.engineSeconds / r.rawSeconds;
+      // Edits are judged against the same rows (timed after the engine, so on a cache the engine
+      // warmed); the delete's same-rows figure runs before the engine, so it is judged on the worse.
+      const judged = r.target === RATIO_TARGET.delete ? Math.max(same, copy) : same;
+      return [
+        name,
+        String(r.leads),
+        `${r.engineSeconds.toFixed(1)} s`,
+        String(Math.round(r.leads / r.engineSeconds)),
+        `${r.rawSameSeconds.toFixed(1)} s`,
+        `${same.toFixed(2)}x`,
+        `${r.rawSeconds.toFixed(1)} s`,
+        `${copy.toFixed(2)}x`,
+        `≤ ${r.target}x: ${judged <= r.target ? 'met' : 'missed'}`,
+        `${Math.round(r.peakMiB ?? Number.NaN)} MiB`,
+      ];
     }),
   );
   const calibrationTable = calibration.length
@@ -322,10 +376,12 @@ try {
     '',
     `${LEADS.toLocaleString('en-US')}-lead organization; PostgreSQL ${pgVersion}; ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? 'unknown'}), shared with other work;`,
     `run ${new Date().toISOString().slice(0, 10)}. Engine time is from the POST to \`done\` as seen over HTTP (loading included, the pause excluded);`,
-    'the raw figure is one SQL statement making the same change to a copy of the same rows, inserted into the same tables',
-    'under a scratch organization (same table, indexes and neighbours; for the delete also copies of their contacts, emails,',
-    'phones, URLs and addresses, removed by the same cascades). The engine also writes one event per lead (a delete event',
-    'holds the whole lead), one outcome per item and the materialised set, which the raw statement does not.',
+    'the raw figures are one SQL statement making the same change (a) to the very rows the engine took, in a transaction rolled',
+    'back (edits: after the engine, on the cache it warmed; delete: before it), and (b) to a copy of the same rows inserted',
+    'into the same tables under a scratch organization (packed in fresh pages; for the delete also copies of their contacts,',
+    'emails, phones, URLs and addresses, removed by the same cascades). Edits are judged on (a), the delete on the worse of the',
+    'two. The engine also writes one event per lead (a delete event holds the whole lead, its contacts get events of their own),',
+    'one outcome per item and the materialised set, which the raw statement does not.',
     '',
     `Batch size, measured with set_lead_status over ${CALIBRATE_LEADS.toLocaleString('en-US')} leads (chosen: ${chosen}, the fastest with batches under 500 ms):`,
     '',

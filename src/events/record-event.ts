@@ -4,7 +4,7 @@
  */
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
-import { newId } from '../ids.ts';
+import { newEventId } from './event-id.ts';
 
 export interface EventInput {
   readonly organizationId: string;
@@ -25,7 +25,7 @@ export interface EventInput {
 function row(event: EventInput) {
   const at = event.at ?? new Date();
   return {
-    id: newId('ev'),
+    id: newEventId(),
     organization_id: event.organizationId,
     object_type: event.objectType,
     object_id: event.objectId,

@@ -34,11 +34,15 @@ function fixtures(): Fixture[] {
     // Pairs share a timestamp (ties broken by id); within the second, microseconds differ.
     const second = Math.floor(i / 2);
     const micros = String((second % 7) * 3).padStart(6, '0');
+    const objectType = TYPES[i % TYPES.length]!;
+    // A lead's own events have the lead as their object, as every writer records them (the lead_id
+    // filter reads them by object_id: migration 0015).
+    const leadId = LEADS[i % LEADS.length] ?? (objectType === 'lead' ? 'lead_fixture3' : null);
     out.push({
       id: `ev_fixture${String(i).padStart(4, '0')}`,
-      object_type: TYPES[i % TYPES.length]!,
-      object_id: `obj_fixture${i % 9}`,
-      lead_id: LEADS[i % LEADS.length]!,
+      object_type: objectType,
+      object_id: objectType === 'lead' ? leadId! : `obj_fixture${i % 9}`,
+      lead_id: leadId,
       action: ACTIONS[(i >> 1) % ACTIONS.length]!,
       user_id: USERS[(i >> 2) % USERS.length]!,
       request_id: REQUESTS[i % REQUESTS.length]!,

@@ -8,6 +8,7 @@
  * that changes nothing is `skipped` / `unchanged` and yields no event), return what changed.
  */
 import { sql, type RawBuilder } from 'kysely';
+import { eventIdSql } from '../../events/event-id-sql.ts';
 import type { Trx } from '../kind.ts';
 
 export type EditTarget = 'leads' | 'contacts';
@@ -68,14 +69,6 @@ function setExpr(change: FieldChange): RawBuilder<unknown> {
     ELSE jsonb_set(t.custom, ARRAY[${change.key}::text], o.next) END`;
 }
 
-const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
-/**
- * A Close-style event id (`ev_` + 43 base62 characters) made in SQL, one per row: the subquery
- * refers to the row (`n.k`) so that PostgreSQL evaluates it per row rather than once.
- */
-const eventIdSql = sql`'ev_' || (SELECT string_agg(substr(${BASE62}::text, 1 + floor(random() * 62)::int, 1), '')
-  FROM generate_series(1, 43) WHERE n.k IS NOT NULL)`;
-
 /**
  * The object's `display_name` as its serializer computes it (a lead: its name, else its first named
  * contact's; a contact: its name, else its first email), so an event's data names what changed
@@ -132,13 +125,13 @@ export async function applyEdit(
       -- Events are stamped with the time of writing, not now() (the batch transaction's start): the
       -- event log pages by date_updated, and a stamp taken long before commit would land below
       -- events readers may already have paged past (src/events/event-page.ts).
-      SELECT u.*, ${displayNameSql(target, organizationId)} AS display_name, row_number() OVER (ORDER BY u.id) AS k,
+      SELECT u.*, ${displayNameSql(target, organizationId)} AS display_name,
              clock_timestamp() AS at
       FROM u
     ), e AS (
       INSERT INTO events (id, organization_id, object_type, object_id, lead_id, action, user_id,
                           changed_fields, data, previous_data, meta, date_created, date_updated)
-      SELECT ${eventIdSql},
+      SELECT ${eventIdSql()},
              ${organizationId}, ${target === 'leads' ? 'lead' : 'contact'}, n.id, n.lead_id, 'updated', ${actor.userId},
              jsonb_build_array(${fieldName}::text), jsonb_build_object('id', n.id, 'display_name', n.display_name, ${fieldName}::text, n.next),
              jsonb_build_object(${fieldName}::text, n.prev), jsonb_build_object('bulk_action_id', ${actor.bulkActionId}::text),

@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import { SMTPServer } from 'smtp-server';
 import { loadConfig } from '../src/config.ts';
-import { composeMessage } from '../src/email/compose.ts';
+import { composeMailOptions } from '../src/email/compose.ts';
 import { createEmailDeliveryWorker } from '../src/email/delivery-worker.ts';
 import { enqueueEmails, type EnqueueEmailInput } from '../src/email/enqueue.ts';
 import { loadLeadData } from '../src/email/recipient-data.ts';
@@ -190,7 +190,8 @@ async function main(): Promise<void> {
 
   // ---------- baseline: the same messages, pre-rendered, straight through nodemailer ----------
   const rows = await db.selectFrom('email_activities').selectAll().where('organization_id', '=', orgId).execute();
-  const messages = rows.map((row) => composeMessage(row, config.publicUrl, secret));
+  // The baseline stays nodemailer composing each message itself (MailComposer), as a bare pool would.
+  const messages = rows.map((row) => composeMailOptions(row, config.publicUrl, secret));
   const transport = smtpTransport({ host: '127.0.0.1', port: sink.port, maxConnections: config.email.smtpConnections });
   const inFlightLimit = config.email.smtpConnections * 40;
   const baseStart = sink.count();

@@ -7,7 +7,8 @@
  *
  * The claim (claim.ts) commits `sending` before any SMTP traffic, so whatever happens next a
  * message reaches the server at most once. Up to `maxInFlight` messages are on the wire at once
- * over each account's SMTP pool; outcomes are written back in batches every few milliseconds
+ * over each account's SMTP pool, each message built as one buffer (compose.ts); outcomes are
+ * written back in batches every few milliseconds
  * (record-results.ts), which keeps a crash's `unknown` set small while costing one statement per
  * batch rather than per message. A heartbeat extends the lease of messages still in flight
  * (every lease/3), and a reaper pass (reaper.ts) runs every few seconds.
@@ -131,7 +132,8 @@ export function createEmailDeliveryWorker(deps: WorkerDeps, options: DeliveryWor
       const task = (async () => {
         let outcome: SendOutcome;
         try {
-          const response = await transport.send(composeMessage(row, config.publicUrl, secret));
+          const { activityId, envelope, raw } = await composeMessage(row, config.publicUrl, secret);
+          const response = await transport.send({ activityId, envelope, raw });
           outcome = { kind: 'sent', response: response.slice(0, 500) };
         } catch (error) {
           outcome = classifyError(error);

@@ -19,9 +19,15 @@ import type { OutboundGuard } from '../net/outbound-guard.ts';
 import { cramMd5Auth } from './cram-md5.ts';
 import { guardedSmtpSocket } from './guarded-smtp-socket.ts';
 
+/**
+ * What a transport sends: nodemailer's message options, or (the delivery worker) a message already
+ * built as `raw` with its `envelope` (compose.ts).
+ */
+export type OutgoingMail = SendMailOptions & { activityId: string };
+
 export interface MailTransport {
   /** Sends one message; resolves with the server's response line, rejects with nodemailer's error. */
-  send(mail: SendMailOptions & { activityId: string }): Promise<string>;
+  send(mail: OutgoingMail): Promise<string>;
   close(): void;
 }
 

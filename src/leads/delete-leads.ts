@@ -1,26 +1,44 @@
 /**
  * Deleting leads in set-based SQL: one DELETE for any number of leads, their contacts, emails,
  * phones, URLs and addresses going with them through ON DELETE CASCADE. Each deleted lead gets one
- * `lead.deleted` event whose previous_data is the whole lead object, and each of its contacts,
- * email activities and sequence subscriptions a `deleted` event of its own (Close cascades deletes
- * to children). The bulk-delete engine calls this once per batch, inside the batch's transaction.
+ * `lead.deleted` event whose previous_data is the whole lead object (without nested contacts, see
+ * lead-event-data.ts), and each of its contacts, email activities and sequence subscriptions a
+ * `deleted` event of its own (Close cascades deletes to children). The bulk-delete engine calls this
+ * once per batch, inside the batch's transaction.
+ *
+ * No lead passes through JavaScript: the objects the events carry are built by PostgreSQL
+ * (delete-event-sql.ts, the same keys and values as the API serializers, which a test holds them
+ * to) in the statement that deletes and records the events. Three statements per call:
+ *   1. lock the leads in id order (two overlapping batches never deadlock);
+ *   2. read the phone numbers of their contacts, formatted here (see below);
+ *   3. build the events' objects, delete, insert the events (CTEs, one snapshot).
+ * Statement 3 takes its snapshot after the locks of statement 1 are held, so it sees every contact,
+ * email or subscription committed on these leads before it (writers lock the lead first), which is
+ * what the ON DELETE CASCADE will take: no child is deleted without its event.
+ *
+ * `phone_formatted` is libphonenumber's international format, which SQL cannot compute. Statement 2
+ * reads only the distinct numbers (strings, not leads) and formats them in JavaScript; they go to
+ * statement 3 as two arrays. A stored column was the alternative (measured in bench/delete-batch.ts,
+ * see the commit): it needs every phone writer and a JavaScript backfill of existing rows, while
+ * the numbers of one batch cost tens of milliseconds to format.
  */
 import { sql, type Kysely } from 'kysely';
+import { loadConfig } from '../config.ts';
+import { formatPhone } from '../contacts/channels.ts';
 import type { Database } from '../db/schema.ts';
-import { loadActivities, recordActivityEvents } from '../email/activity-events.ts';
-import { recordEvents } from '../events/record-event.ts';
-import { recordSubscriptionsDeleted, subscriptionsIn } from '../sequences/subscription-events.ts';
-import { loadLeadObjects } from './serialize.ts';
-import { leadEventData } from './lead-event-data.ts';
+import { deleteLeadsStatement } from './delete-event-sql.ts';
 
 export interface DeleteMeta {
   readonly userId: string | null;
   readonly apiKeyId?: string | null;
   readonly requestId?: string | null;
   readonly bulkActionId?: string;
+  /** The events' date; without it, the moment they are written (one stamp for the whole call). */
   readonly at?: Date;
   readonly publicUrl?: string;
 }
+
+let defaultPublicUrl: string | undefined;
 
 /** Deletes the leads `leadIds` of `organizationId`; returns the ids actually deleted. */
 export async function deleteLeads(
@@ -42,49 +60,22 @@ export async function deleteLeads(
     .execute();
   if (locked.length === 0) return [];
   const lockedIds = locked.map((row) => row.id);
-  const objects = await loadLeadObjects(trx, organizationId, lockedIds, meta.publicUrl === undefined ? {} : { publicUrl: meta.publicUrl });
-  // The children the cascade takes, read while they exist: their `deleted` events follow the lead's.
-  const activityIds = await trx
-    .selectFrom('email_activities')
-    .select('id')
-    .where('organization_id', '=', organizationId)
-    .where(sql<boolean>`lead_id = ANY(${lockedIds}::text[])`)
-    .execute();
-  const activities = await loadActivities(trx, new Map([[organizationId, activityIds.map((row) => row.id)]]));
-  const subscriptions = await subscriptionsIn(trx, organizationId, { leadIds: lockedIds });
-  const deleted = await trx
-    .deleteFrom('leads')
-    .where('organization_id', '=', organizationId)
-    .where(sql<boolean>`id = ANY(${lockedIds}::text[])`)
-    .returning('id')
-    .execute();
-  const at = meta.at ?? new Date();
-  const base = {
+  const phones = await sql<{ phone: string }>`
+    SELECT DISTINCT p.phone FROM contacts c
+    JOIN contact_phones p ON p.contact_id = c.id AND p.organization_id = ${organizationId}
+    WHERE c.organization_id = ${organizationId} AND c.lead_id = ANY(${lockedIds}::text[])`.execute(trx);
+  const numbers = phones.rows.map((row) => row.phone);
+  const deleted = await deleteLeadsStatement({
     organizationId,
-    action: 'deleted',
+    leadIds: lockedIds,
+    phones: numbers,
+    phonesFormatted: numbers.map(formatPhone),
+    publicUrl: meta.publicUrl ?? (defaultPublicUrl ??= loadConfig().publicUrl),
     userId: meta.userId,
     apiKeyId: meta.apiKeyId ?? null,
     requestId: meta.requestId ?? null,
     meta: meta.bulkActionId === undefined ? {} : { bulk_action_id: meta.bulkActionId },
-    at,
-  };
-  // Close cascades `deleted` events to a deleted lead's children; here, its contacts.
-  const contactEvents = deleted.flatMap(({ id }) =>
-    ((objects.get(id)?.contacts ?? []) as Record<string, unknown>[]).map((contact) => ({
-      ...base,
-      objectType: 'contact',
-      objectId: contact.id as string,
-      leadId: id,
-      previousData: contact,
-    })),
-  );
-  await recordEvents(trx, [
-    ...contactEvents,
-    ...deleted.map(({ id }) => ({ ...base, objectType: 'lead', objectId: id, leadId: id, previousData: leadEventData(objects.get(id)!) })),
-  ]);
-  const gone = new Set(deleted.map((row) => row.id));
-  const who = { userId: meta.userId, apiKeyId: base.apiKeyId, requestId: base.requestId, meta: base.meta, at };
-  await recordActivityEvents(trx, activities.filter((a) => gone.has(a.lead_id)), 'deleted', { base: who });
-  await recordSubscriptionsDeleted(trx, subscriptions.filter((sub) => gone.has(sub.lead_id)), who);
-  return deleted.map((row) => row.id);
+    at: meta.at ?? null,
+  }).execute(trx);
+  return deleted.rows.map((row) => row.id);
 }

@@ -1,0 +1,248 @@
+/**
+ * The statement that deletes leads and records their `deleted` events, with every event's
+ * previous_data built by PostgreSQL (jsonb_build_object / jsonb_agg), so that no lead, contact or
+ * email passes through JavaScript. Each object is exactly what the API serializers produce:
+ *   - lead: loadLeadObjects (serialize.ts) + leadEventData (no nested `contacts`);
+ *   - contact: loadContactObjects (contacts/serialize.ts), `subscriptions` as
+ *     loadSubscriptionsForContacts, phones' `phone_formatted` from the caller (libphonenumber);
+ *   - email activity: activityResponse (email/activity-serialize.ts);
+ *   - sequence subscription: subscriptionResponse (sequences/subscription-repository.ts).
+ * test/leads/delete-event-data.test.ts holds the lead and contact objects to their serializers key
+ * by key; a change to a serializer must be made here too.
+ *
+ * One statement of CTEs: the objects are read (one snapshot, taken by the caller after locking the
+ * leads), the leads deleted (the cascade takes the children), the events inserted for what the
+ * DELETE returned. The events share one date: the caller's, or the moment of writing.
+ */
+import { sql, type RawBuilder } from 'kysely';
+import { eventIdSql } from '../events/event-id-sql.ts';
+
+/** `formatTimestamp` (time.ts) in SQL: UTC, milliseconds (truncated, as node-pg reads them) + `000+00:00`. */
+function ts(column: RawBuilder<unknown>): RawBuilder<string | null> {
+  return sql`to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"000+00:00"')`;
+}
+
+/** `fullName` of serialize.ts: first and last name, the empty ones left out; null when both are. */
+function fullName(alias: string): RawBuilder<string | null> {
+  const first = sql.ref(`${alias}.first_name`);
+  const last = sql.ref(`${alias}.last_name`);
+  return sql`nullif(concat_ws(' ', nullif(${first}, ''), nullif(${last}, '')), '')`;
+}
+
+/**
+ * `customDict` (custom-fields/custom-dict.ts): the values of the fields in `fields` (a CTE of id and
+ * name), keyed by name; fields without a value (absent or JSON null) left out.
+ */
+function customDictSql(custom: RawBuilder<unknown>, fields: string): RawBuilder<unknown> {
+  return sql`CASE WHEN jsonb_typeof(${custom}) = 'object' THEN coalesce(
+    (SELECT jsonb_object_agg(f.name, ${custom} -> f.id) FROM ${sql.table(fields)} f WHERE jsonb_typeof(${custom} -> f.id) <> 'null'),
+    '{}'::jsonb) ELSE '{}'::jsonb END`;
+}
+
+/** `customKeys` (contacts/serialize.ts): one `custom.cf_…` key per stored value that is not null. */
+function customKeysSql(custom: RawBuilder<unknown>): RawBuilder<unknown> {
+  return sql`CASE WHEN jsonb_typeof(${custom}) = 'object' THEN coalesce(
+    (SELECT jsonb_object_agg('custom.' || x.key, x.value) FROM jsonb_each(${custom}) x WHERE jsonb_typeof(x.value) <> 'null'),
+    '{}'::jsonb) ELSE '{}'::jsonb END`;
+}
+
+/**
+ * What JavaScript's `\s` matches (WhiteSpace and LineTerminator), for `body_preview`: the preview is
+ * `body_text.replace(/\s+/g, ' ').trim().slice(0, 200)`. Passed as a parameter so that PostgreSQL's
+ * regex engine reads the escapes, whatever its locale thinks `\s` is.
+ */
+const JS_WHITESPACE = '[\\t\\n\\u000b\\f\\r \\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff]+';
+/** Characters outside the BMP: two UTF-16 code units each in JavaScript's `slice`. */
+const ASTRAL = '[\\U00010000-\\U0010ffff]';
+const NOT_ASTRAL = '[^\\U00010000-\\U0010ffff]';
+
+/**
+ * The first 200 UTF-16 code units of `text`, as JavaScript's `slice(0, 200)`. Without characters
+ * outside the BMP among the first 200 that is `left(text, 200)`; with some, the longest prefix that
+ * fits (JavaScript would keep half a surrogate pair, which no jsonb can hold: the old path failed
+ * there, this one stops before the pair).
+ */
+function utf16Slice200(text: RawBuilder<string>): RawBuilder<string> {
+  return sql`CASE WHEN left(${text}, 200) !~ ${ASTRAL} THEN left(${text}, 200)
+    ELSE (SELECT left(${text}, max(k)) FROM generate_series(0, 200) k
+          WHERE k + length(regexp_replace(left(${text}, k), ${NOT_ASTRAL}, '', 'g')) <= 200) END`;
+}
+
+/** A jsonb array column that may hold JSON null: `?? []`. */
+function list(column: RawBuilder<unknown>): RawBuilder<unknown> {
+  return sql`coalesce(nullif(${column}, 'null'::jsonb), '[]'::jsonb)`;
+}
+
+export interface DeleteStatementInput {
+  readonly organizationId: string;
+  /** The leads to delete, already locked by the caller's transaction. */
+  readonly leadIds: readonly string[];
+  /** Phone numbers of the leads' contacts and their `formatPhone` forms, index by index. */
+  readonly phones: readonly string[];
+  readonly phonesFormatted: readonly string[];
+  readonly publicUrl: string;
+  readonly userId: string | null;
+  readonly apiKeyId: string | null;
+  readonly requestId: string | null;
+  readonly meta: Record<string, unknown>;
+  readonly at: Date | null;
+}
+
+/** Deletes the leads with their children and records the `deleted` events; returns the deleted ids. */
+export function deleteLeadsStatement(input: DeleteStatementInput) {
+  const org = input.organizationId;
+  const ids = sql`${input.leadIds}::text[]`;
+  const a = (column: string) => sql.ref(`a.${column}`);
+  return sql<{ id: string }>`
+    WITH stamp AS MATERIALIZED (
+      SELECT coalesce(${input.at}::timestamptz, clock_timestamp()) AS at
+    ), fmt AS MATERIALIZED (
+      SELECT DISTINCT ON (f.phone) f.phone, f.formatted
+      FROM unnest(${input.phones}::text[], ${input.phonesFormatted}::text[]) AS f(phone, formatted)
+    ), lead_fields AS MATERIALIZED (
+      SELECT id, name FROM custom_fields WHERE organization_id = ${org} AND object_type = 'lead'
+    ), contact_fields AS MATERIALIZED (
+      SELECT id, name FROM custom_fields WHERE organization_id = ${org} AND object_type = 'contact'
+    ), c AS MATERIALIZED (
+      SELECT c.id, c.lead_id, c.name, c.date_created, ch.emails, ch.phones,
+        jsonb_build_object(
+          'id', c.id, 'organization_id', c.organization_id, 'lead_id', c.lead_id, 'name', c.name, 'title', c.title,
+          'display_name', coalesce(nullif(c.name, ''), nullif(ch.emails -> 0 ->> 'email', ''), ''),
+          'emails', ch.emails, 'phones', ch.phones, 'urls', ch.urls, 'integration_links', '[]'::jsonb,
+          'subscriptions', ch.subscriptions, 'recent_calls', '[]'::jsonb, 'timezone', NULL::text,
+          'timezone_source', NULL::text, 'lead_suggestions_operation_id', NULL::text,
+          'created_by', c.created_by, 'updated_by', c.updated_by,
+          'date_created', ${ts(sql.ref('c.date_created'))}, 'date_updated', ${ts(sql.ref('c.date_updated'))},
+          'custom', ${customDictSql(sql.ref('c.custom'), 'contact_fields')}
+        ) || ${customKeysSql(sql.ref('c.custom'))} AS obj
+      FROM contacts c
+      CROSS JOIN LATERAL (
+        SELECT
+          (SELECT coalesce(jsonb_agg(jsonb_build_object('email', e.email, 'type', e.type, 'is_unsubscribed', u.email IS NOT NULL)
+                                     ORDER BY e.position), '[]'::jsonb)
+           FROM contact_emails e
+           LEFT JOIN unsubscribed_emails u ON u.organization_id = e.organization_id AND u.email = lower(e.email)
+           WHERE e.organization_id = ${org} AND e.contact_id = c.id) AS emails,
+          (SELECT coalesce(jsonb_agg(jsonb_build_object('phone', p.phone, 'phone_formatted', coalesce(fmt.formatted, p.phone),
+                                                        'type', p.type, 'country', p.country, 'outbound_sms_blocked', false,
+                                                        'tz_ids', '[]'::jsonb)
+                                     ORDER BY p.position), '[]'::jsonb)
+           FROM contact_phones p LEFT JOIN fmt ON fmt.phone = p.phone
+           WHERE p.organization_id = ${org} AND p.contact_id = c.id) AS phones,
+          (SELECT coalesce(jsonb_agg(jsonb_build_object('url', w.url, 'type', w.type) ORDER BY w.position), '[]'::jsonb)
+           FROM contact_urls w WHERE w.organization_id = ${org} AND w.contact_id = c.id) AS urls,
+          (SELECT coalesce(jsonb_agg(jsonb_build_object(
+                    'subscription_id', s.id, 'sequence_id', s.sequence_id, 'sequence_name', q.name,
+                    'sequence_status', q.status, 'subscription_status', s.status,
+                    'subscription_status_reason', s.status_reason, 'contact_email', s.contact_email,
+                    'initial_email_id', (SELECT st.activity_id FROM sequence_subscription_steps st
+                                         WHERE st.organization_id = s.organization_id AND st.subscription_id = s.id
+                                           AND st.activity_id IS NOT NULL
+                                         ORDER BY st.date_created, st.position LIMIT 1),
+                    'start_date', ${ts(sql.ref('s.start_date'))}, 'date_created', ${ts(sql.ref('s.date_created'))})
+                  ORDER BY s.date_created, s.id), '[]'::jsonb)
+           FROM sequence_subscriptions s
+           JOIN sequences q ON q.id = s.sequence_id AND q.organization_id = s.organization_id
+           WHERE s.organization_id = ${org} AND s.contact_id = c.id AND s.date_deleted IS NULL) AS subscriptions
+      ) ch
+      WHERE c.organization_id = ${org} AND c.lead_id = ANY(${ids})
+    ), per_lead AS (
+      -- What the lead object takes from its contacts, in their order (date_created, id).
+      SELECT lead_id,
+             jsonb_agg(id ORDER BY date_created, id) AS contact_ids,
+             (array_agg(name ORDER BY date_created, id) FILTER (WHERE name <> ''))[1] AS first_name,
+             (array_agg(emails -> 0 ORDER BY date_created, id) FILTER (WHERE jsonb_array_length(emails) > 0))[1] AS primary_email,
+             (array_agg(phones -> 0 ORDER BY date_created, id) FILTER (WHERE jsonb_array_length(phones) > 0))[1] AS primary_phone
+      FROM c GROUP BY lead_id
+    ), lo AS (
+      SELECT l.id,
+        jsonb_build_object(
+          'id', l.id, 'name', l.name, 'display_name', coalesce(nullif(l.name, ''), pl.first_name, ''),
+          'description', l.description, 'url', l.url, 'status_id', l.status_id, 'status_label', ls.label,
+          'organization_id', l.organization_id, 'html_url', ${input.publicUrl}::text || '/lead/' || l.id || '/',
+          'contact_ids', coalesce(pl.contact_ids, '[]'::jsonb),
+          'addresses', (SELECT coalesce(jsonb_agg(jsonb_build_object(
+                                 'label', ad.label, 'address_1', ad.address_1, 'address_2', ad.address_2, 'city', ad.city,
+                                 'state', ad.state, 'zipcode', ad.zipcode, 'country', ad.country, 'tz_ids', '[]'::jsonb)
+                               ORDER BY ad.position), '[]'::jsonb)
+                        FROM addresses ad WHERE ad.organization_id = ${org} AND ad.lead_id = l.id),
+          'opportunities', '[]'::jsonb, 'tasks', '[]'::jsonb, 'integration_links', '[]'::jsonb,
+          'primary_email', pl.primary_email, 'primary_phone', pl.primary_phone,
+          'localtime', NULL::text, 'source', NULL::text, 'recent_calls', '[]'::jsonb, 'summaries', '[]'::jsonb,
+          'created_by', l.created_by, 'updated_by', l.updated_by,
+          'created_by_name', ${fullName('cu')}, 'updated_by_name', ${fullName('uu')},
+          'date_created', ${ts(sql.ref('l.date_created'))}, 'date_updated', ${ts(sql.ref('l.date_updated'))},
+          'custom', ${customDictSql(sql.ref('l.custom'), 'lead_fields')}
+        ) || ${customKeysSql(sql.ref('l.custom'))} AS obj
+      FROM leads l
+      LEFT JOIN lead_statuses ls ON ls.id = l.status_id AND ls.organization_id = l.organization_id
+      LEFT JOIN users cu ON cu.id = l.created_by AND cu.organization_id = l.organization_id
+      LEFT JOIN users uu ON uu.id = l.updated_by AND uu.organization_id = l.organization_id
+      LEFT JOIN per_lead pl ON pl.lead_id = l.id
+      WHERE l.organization_id = ${org} AND l.id = ANY(${ids})
+    ), act AS (
+      SELECT a.id, a.lead_id,
+        jsonb_build_object(
+          'id', a.id, '_type', 'Email', 'organization_id', a.organization_id, 'lead_id', a.lead_id,
+          'contact_id', a.contact_id, 'user_id', a.user_id,
+          'user_name', nullif(trim(concat_ws(' ', u.first_name, u.last_name)), ''),
+          'users', CASE WHEN coalesce(a.user_id, '') <> '' THEN jsonb_build_array(a.user_id) ELSE '[]'::jsonb END,
+          'direction', a.direction, 'status', a.status, 'subject', a.subject, 'body_text', a.body_text,
+          'body_html', a.body_html,
+          'body_preview', ${utf16Slice200(sql`btrim(regexp_replace(${a('body_text')}, ${JS_WHITESPACE}, ' ', 'g'), ' ')`)},
+          'sender', a.sender, 'to', ${list(a('to_emails'))}, 'cc', ${list(a('cc_emails'))}, 'bcc', ${list(a('bcc_emails'))},
+          'template_id', a.template_id, 'template_name', a.template_name, 'bulk_email_action_id', a.bulk_email_action_id,
+          'sequence_id', a.sequence_id, 'sequence_name', sq.name, 'sequence_subscription_id', a.sequence_subscription_id,
+          'followup_sequence_id', NULL::text, 'followup_sequence_delay', NULL::text, 'followup_sequence_add_cc_bcc', false
+        ) || jsonb_build_object(
+          'email_account_id', a.email_account_id, 'send_as_id', NULL::text, 'thread_id', a.thread_id,
+          'in_reply_to_id', a.in_reply_to_id, 'message_ids', jsonb_build_array(a.message_id),
+          'references', ${list(a('reference_ids'))}, 'has_reply', false, 'opens', '[]'::jsonb, 'opens_summary', NULL::text,
+          'attachments', '[]'::jsonb, 'send_attempts', ${list(a('send_attempts'))}, 'error_message', a.error_message,
+          'envelope', jsonb_build_object(
+            'from', jsonb_build_array(a.sender), 'to', ${list(a('to_emails'))}, 'cc', ${list(a('cc_emails'))},
+            'bcc', ${list(a('bcc_emails'))}, 'subject', a.subject, 'message_id', a.message_id, 'in_reply_to', NULL::text,
+            'date', ${ts(a('date_sent'))}),
+          'need_smtp_credentials', false, 'agent_config_id', NULL::text, 'agent_action_reason', NULL::text,
+          'date_scheduled', ${ts(a('date_scheduled'))}, 'date_sent', ${ts(a('date_sent'))},
+          'activity_at', ${ts(a('activity_at'))}, 'created_by', a.created_by, 'updated_by', a.updated_by,
+          'created_by_name', nullif(trim(concat_ws(' ', acu.first_name, acu.last_name)), ''),
+          'updated_by_name', nullif(trim(concat_ws(' ', auu.first_name, auu.last_name)), ''),
+          'date_created', ${ts(a('date_created'))}, 'date_updated', ${ts(a('date_updated'))}
+        ) AS obj
+      FROM email_activities a
+      LEFT JOIN users u ON u.id = a.user_id AND u.organization_id = a.organization_id
+      LEFT JOIN users acu ON acu.id = a.created_by AND acu.organization_id = a.organization_id
+      LEFT JOIN users auu ON auu.id = a.updated_by AND auu.organization_id = a.organization_id
+      LEFT JOIN sequences sq ON sq.id = a.sequence_id AND sq.organization_id = a.organization_id
+      WHERE a.organization_id = ${org} AND a.lead_id = ANY(${ids})
+    ), sub AS (
+      SELECT s.id, s.lead_id,
+        jsonb_build_object(
+          'id', s.id, 'organization_id', s.organization_id, 'sequence_id', s.sequence_id, 'contact_id', s.contact_id,
+          'lead_id', s.lead_id, 'contact_email', s.contact_email, 'sender_account_id', s.sender_account_id,
+          'sender_name', s.sender_name, 'sender_email', s.sender_email,
+          'calls_assigned_to', ${list(sql.ref('s.calls_assigned_to'))}, 'status', s.status, 'status_reason', s.status_reason,
+          'pause_reason', CASE WHEN s.status = 'paused' THEN s.status_reason END,
+          'start_date', ${ts(sql.ref('s.start_date'))}, 'created_by_id', s.created_by_id, 'updated_by_id', s.updated_by_id,
+          'date_created', ${ts(sql.ref('s.date_created'))}, 'date_updated', ${ts(sql.ref('s.date_updated'))}
+        ) AS obj
+      FROM sequence_subscriptions s
+      WHERE s.organization_id = ${org} AND s.date_deleted IS NULL AND s.lead_id = ANY(${ids})
+    ), del AS (
+      DELETE FROM leads d WHERE d.organization_id = ${org} AND d.id = ANY(${ids}) RETURNING d.id
+    ), ev AS (
+      INSERT INTO events (id, organization_id, object_type, object_id, lead_id, action, user_id, api_key_id, request_id,
+                          changed_fields, data, previous_data, meta, date_created, date_updated)
+      SELECT ${eventIdSql(sql.ref('x.object_id'))}, ${org}, x.object_type, x.object_id, x.lead_id, 'deleted',
+             ${input.userId}::text, ${input.apiKeyId}::text, ${input.requestId}::text, '[]'::jsonb, NULL, x.obj,
+             ${JSON.stringify(input.meta)}::jsonb, stamp.at, stamp.at
+      FROM (
+        SELECT 'contact' AS object_type, c.id AS object_id, c.lead_id, c.obj FROM c JOIN del ON del.id = c.lead_id
+        UNION ALL SELECT 'lead', lo.id, lo.id, lo.obj FROM lo JOIN del ON del.id = lo.id
+        UNION ALL SELECT 'activity.email', act.id, act.lead_id, act.obj FROM act JOIN del ON del.id = act.lead_id
+        UNION ALL SELECT 'sequence_subscription', sub.id, sub.lead_id, sub.obj FROM sub JOIN del ON del.id = sub.lead_id
+      ) x CROSS JOIN stamp
+    )
+    SELECT id FROM del ORDER BY id`;
+}

@@ -74,31 +74,31 @@ export async function claimBatch(db: Kysely<Database>, workerId: string, max: nu
       return { account, messages: [] };
     }
 
+    // One statement moves the messages to `sending`, writes the ledger (only limited accounts keep
+    // one: an unlimited account's sends then cost no extra row each, and limits added later count
+    // from then on) and the account's readiness: with a minimum delay the account waits for this
+    // send to finish (bounded by the lease); otherwise moving it to the back of the queue rotates
+    // fairly between accounts.
     const { rows: messages } = await sql<ActivityRow>`
-      UPDATE email_activities e
-      SET status = 'sending', claimed_by = ${workerId},
-          lease_expires_at = now() + make_interval(secs => ${leaseSeconds}), date_updated = now()
-      WHERE e.id IN (
-        SELECT id FROM email_activities
-        WHERE email_account_id = ${account.id} AND status = 'outbox' AND next_attempt_at <= now()
-        ORDER BY next_attempt_at, id
-        LIMIT ${allowed}
-        FOR UPDATE SKIP LOCKED)
-      RETURNING e.*`.execute(trx);
-    // Only limited accounts keep a ledger (limits added later count from then on): an unlimited
-    // account's sends then cost no extra row each, which is most of a bulk email's claim cost.
-    if (messages.length > 0 && windows.length > 0) {
-      await sql`
+      WITH claimed AS (
+        UPDATE email_activities e
+        SET status = 'sending', claimed_by = ${workerId},
+            lease_expires_at = now() + make_interval(secs => ${leaseSeconds}), date_updated = now()
+        WHERE e.id IN (
+          SELECT id FROM email_activities
+          WHERE email_account_id = ${account.id} AND status = 'outbox' AND next_attempt_at <= now()
+          ORDER BY next_attempt_at, id
+          LIMIT ${allowed}
+          FOR UPDATE SKIP LOCKED)
+        RETURNING e.*),
+      ledger AS (
         INSERT INTO email_send_ledger (account_id, organization_id, activity_id, sent_at)
-        SELECT ${account.id}, ${account.organization_id}, id, now() FROM unnest(${messages.map((m) => m.id)}::text[]) AS t(id)`.execute(trx);
-    }
-    // With a minimum delay the account waits for this send to finish (bounded by the lease);
-    // otherwise moving it to the back of the queue rotates fairly between accounts.
-    await trx
-      .updateTable('connected_accounts')
-      .set({ send_ready_at: account.min_delay_seconds > 0 ? sql<Date>`now() + make_interval(secs => ${leaseSeconds})` : sql<Date>`now()` })
-      .where('id', '=', account.id)
-      .execute();
+        SELECT ${account.id}, ${account.organization_id}, id, now() FROM claimed WHERE ${windows.length > 0}::boolean),
+      ready AS (
+        UPDATE connected_accounts
+        SET send_ready_at = CASE WHEN min_delay_seconds > 0 THEN now() + make_interval(secs => ${leaseSeconds}) ELSE now() END
+        WHERE id = ${account.id})
+      SELECT * FROM claimed`.execute(trx);
     return { account, messages };
   });
 }

@@ -7,10 +7,11 @@
  *
  * The claim (claim.ts) commits `sending` before any SMTP traffic, so whatever happens next a
  * message reaches the server at most once. Up to `maxInFlight` messages are on the wire at once
- * over each account's SMTP pool, each message built as one buffer (compose.ts); outcomes are
- * written back in batches every few milliseconds
- * (record-results.ts), which keeps a crash's `unknown` set small while costing one statement per
- * batch rather than per message. A heartbeat extends the lease of messages still in flight
+ * over each account's SMTP pool, each message built as one buffer (compose.ts). Outcomes are
+ * written back in batches (record-results.ts), one write at a time, each taking the outcomes known
+ * when it starts (`flushMs` after the first, at once when many wait): that keeps a crash's `unknown`
+ * set small while costing a few statements per batch rather than per message, and a slow database
+ * gets bigger batches rather than a queue of small ones. A heartbeat extends the lease of messages still in flight
  * (every lease/3), and a reaper pass (reaper.ts) runs every few seconds.
  *
  * Workers sleep until `NOTIFY sluice_email` (sent by enqueueEmail at commit) or a 1 s poll (which
@@ -33,6 +34,10 @@ import { keyringFor } from '../secrets/keyring.ts';
 import { OutboundGuard } from '../net/outbound-guard.ts';
 import { sql } from 'kysely';
 
+/** Outcomes written per statement at most, and the count that writes them without waiting for flushMs. */
+const FLUSH_MAX = 1000;
+const FLUSH_AT = 500;
+
 export interface DeliveryWorkerOptions {
   /** Messages on the wire at once in this process. */
   readonly maxInFlight?: number;
@@ -49,10 +54,11 @@ export function createEmailDeliveryWorker(deps: WorkerDeps, options: DeliveryWor
   const { db, config, log } = deps;
   const workerId = `dw_${process.pid}_${randomBytes(6).toString('hex')}`;
   const maxInFlight = options.maxInFlight ?? config.email.smtpConnections * 40;
-  const claimSize = options.claimBatchSize ?? 100;
+  // A claim is a transaction whatever its size: claim up to everything the wire has room for.
+  const claimSize = options.claimBatchSize ?? maxInFlight;
   const pollMs = options.pollMs ?? 1000;
   const reapEveryMs = options.reapEveryMs ?? 5000;
-  const flushMs = options.flushMs ?? 50;
+  const flushMs = options.flushMs ?? 100;
   const transports = new TransportCache(path.join(config.dataDir, 'outbox'), config.email.smtpConnections, OutboundGuard.forConfig(config), keyringFor(config));
 
   let running = false;
@@ -63,7 +69,7 @@ export function createEmailDeliveryWorker(deps: WorkerDeps, options: DeliveryWor
   const inFlight = new Set<Promise<void>>();
   let pending: SendResult[] = [];
   let flushTimer: NodeJS.Timeout | undefined;
-  let flushing: Promise<void> = Promise.resolve();
+  let flushing: Promise<void> | undefined;
 
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
@@ -78,30 +84,43 @@ export function createEmailDeliveryWorker(deps: WorkerDeps, options: DeliveryWor
       };
     });
 
+  const writeOut = async (batch: SendResult[]): Promise<void> => {
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        await recordResults(db, workerId, batch, config.email);
+        return;
+      } catch (error) {
+        // The outcome must not be lost (a sent message would end `unknown`); retry while alive.
+        log.error({ err: error, attempt }, 'email delivery: could not record results; retrying');
+        await new Promise((r) => setTimeout(r, Math.min(5000, 200 * 2 ** attempt)));
+      }
+    }
+  };
+
+  // One write at a time, taking every outcome known when it starts: while the database is slow,
+  // outcomes gather into the next batch instead of queueing as many small transactions.
   const flush = (): Promise<void> => {
     if (flushTimer) clearTimeout(flushTimer);
     flushTimer = undefined;
-    const batch = pending;
-    pending = [];
-    flushing = flushing.then(async () => {
-      if (batch.length === 0) return;
-      for (let attempt = 0; ; attempt += 1) {
-        try {
-          await recordResults(db, workerId, batch, config.email);
-          return;
-        } catch (error) {
-          // The outcome must not be lost (a sent message would end `unknown`); retry while alive.
-          log.error({ err: error, attempt }, 'email delivery: could not record results; retrying');
-          await new Promise((r) => setTimeout(r, Math.min(5000, 200 * 2 ** attempt)));
-        }
-      }
+    if (flushing) return flushing;
+    if (pending.length === 0) return Promise.resolve();
+    const batch = pending.splice(0, FLUSH_MAX);
+    flushing = writeOut(batch).finally(() => {
+      flushing = undefined;
+      if (pending.length >= FLUSH_AT) void flush();
+      else if (pending.length > 0) flushTimer ??= setTimeout(() => void flush(), flushMs);
     });
     return flushing;
   };
 
+  /** Writes every outcome known (stop). */
+  const drain = async (): Promise<void> => {
+    while (flushing || pending.length > 0) await flush();
+  };
+
   const report = (result: SendResult) => {
     pending.push(result);
-    if (pending.length >= 200) void flush();
+    if (pending.length >= FLUSH_AT) void flush();
     else flushTimer ??= setTimeout(() => void flush(), flushMs);
   };
 
@@ -138,7 +157,7 @@ export function createEmailDeliveryWorker(deps: WorkerDeps, options: DeliveryWor
         } catch (error) {
           outcome = classifyError(error);
         }
-        report({ id: row.id, accountId: claim.account.id, previousAttempts, outcome, at: new Date() });
+        report({ id: row.id, accountId: claim.account.id, previousAttempts, outcome, at: new Date(), paced: claim.account.min_delay_seconds > 0 });
         const accountError = outcome.kind === 'sent' ? null : outcome.kind === 'transient' || outcome.account ? outcome.reason : undefined;
         if (accountError !== undefined && (accountError !== null || claim.account.latest_send_error !== null)) {
           await noteAccountError(db, claim.account.id, accountError).catch(() => {});
@@ -189,8 +208,10 @@ export function createEmailDeliveryWorker(deps: WorkerDeps, options: DeliveryWor
       await listen().catch((error) => log.warn({ err: error }, 'email delivery: LISTEN failed; polling'));
       timers.push(
         setInterval(() => {
+          // Rows locked now are being written back (or reaped): they are leaving `sending`, and
+          // waiting for them would only hold this worker's other rows.
           void sql`UPDATE email_activities SET lease_expires_at = now() + make_interval(secs => ${config.email.leaseSeconds})
-                   WHERE status = 'sending' AND claimed_by = ${workerId}`
+                   WHERE id IN (SELECT id FROM email_activities WHERE status = 'sending' AND claimed_by = ${workerId} FOR UPDATE SKIP LOCKED)`
             .execute(db)
             .catch((error) => log.warn({ err: error }, 'email delivery: heartbeat failed'));
         }, Math.max(250, (config.email.leaseSeconds * 1000) / 3)),
@@ -209,7 +230,7 @@ export function createEmailDeliveryWorker(deps: WorkerDeps, options: DeliveryWor
       wake?.();
       await loop;
       await Promise.allSettled([...inFlight]);
-      await flush();
+      await drain();
       for (const timer of timers) clearInterval(timer);
       transports.closeAll();
       await listener?.end().catch(() => {});

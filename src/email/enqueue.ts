@@ -7,7 +7,8 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import { newId } from '../ids.ts';
-import { idsByOrganization, loadActivities, recordActivityEvents } from './activity-events.ts';
+import { recordActivityEvents } from './activity-events.ts';
+import { activityNameColumns, type ActivityRow } from './activity-serialize.ts';
 import { htmlToText } from './html-to-text.ts';
 
 /** The channel delivery workers LISTEN on. */
@@ -108,13 +109,14 @@ export async function enqueueEmails(trx: Kysely<Database>, inputs: readonly Enqu
       updated_by: input.userId,
     };
   });
-  // Bounded statements: PostgreSQL allows 65535 parameters per statement.
+  // Bounded statements: PostgreSQL allows 65535 parameters per statement. Each returns its rows as
+  // the API shows them (defaults and joined names included) for the `activity.email` `created`
+  // events, instead of reading them back.
+  const inserted: ActivityRow[] = [];
   for (let i = 0; i < rows.length; i += 1000) {
-    await trx.insertInto('email_activities').values(rows.slice(i, i + 1000)).execute();
+    inserted.push(...(await trx.insertInto('email_activities').values(rows.slice(i, i + 1000)).returningAll().returning(activityNameColumns('email_activities')).execute()));
   }
-  // `activity.email` `created`, each with the message as the API shows it (read back: defaults and
-  // joined names included).
-  await recordActivityEvents(trx, await loadActivities(trx, idsByOrganization(rows)), 'created');
+  await recordActivityEvents(trx, inserted, 'created');
   await sql`SELECT pg_notify(${EMAIL_NOTIFY_CHANNEL}, ${organizationId})`.execute(trx);
   return rows.map((row) => ({ activityId: row.id }));
 }

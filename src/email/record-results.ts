@@ -2,11 +2,14 @@
  * Writes send outcomes back, many messages per statement. Only rows this worker still holds are
  * touched (`claimed_by`), including ones the reaper meanwhile marked `unknown`: the worker's
  * definite answer (sent, refused, not sent) replaces that guess. A final outcome records its
- * `activity.email` event in the same transaction (activity-events.ts).
+ * `activity.email` event in the same transaction (activity-events.ts). A batch costs three
+ * statements: the outcomes (locking, updating and returning the rows in one), their events, and
+ * the paced accounts' readiness (only when one is in the batch).
  */
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
-import { idsByOrganization, loadActivities, recordActivityEvents } from './activity-events.ts';
+import { recordActivityEvents } from './activity-events.ts';
+import { activityNameColumns, type ActivityRow } from './activity-serialize.ts';
 import { retryDelayMs, type SendOutcome } from './send-outcome.ts';
 
 export interface SendResult {
@@ -16,6 +19,11 @@ export interface SendResult {
   readonly previousAttempts: number;
   readonly outcome: SendOutcome;
   readonly at: Date;
+  /**
+   * Whether the account has a minimum delay between messages (its readiness is then written after
+   * each batch); false saves that statement. Unset counts as true.
+   */
+  readonly paced?: boolean;
 }
 
 /** Records `results` for `workerId`; min-delay accounts become ready `delay` after their send. */
@@ -58,13 +66,16 @@ export async function recordResults(
     }
     attempts.push(JSON.stringify(entry));
   }
+  const accounts = [...new Set(results.filter((r) => r.paced !== false).map((r) => r.accountId))];
   await db.transaction().execute(async (trx) => {
-    // What the events' previous_data shows: the state the outcome replaces.
-    const before = await sql<{ id: string; status: string; error_message: string | null }>`
-      SELECT id, status, error_message FROM email_activities
-      WHERE id = ANY(${ids}::text[]) AND claimed_by = ${workerId} AND status IN ('sending', 'unknown')
-      FOR UPDATE`.execute(trx);
-    const updated = await sql<{ id: string; organization_id: string; status: string }>`
+    // One statement: lock the rows this worker still holds (their state before is what the events'
+    // previous_data shows), write the outcomes, and return the activities as the API shows them
+    // (the events' data), instead of a locking read, the update and a read-back.
+    const updated = await sql<ActivityRow & { previous_status: string; previous_error_message: string | null }>`
+      WITH before AS (
+        SELECT id, status, error_message FROM email_activities
+        WHERE id = ANY(${ids}::text[]) AND claimed_by = ${workerId} AND status IN ('sending', 'unknown')
+        FOR UPDATE)
       UPDATE email_activities e SET
         status = r.status,
         send_attempts = e.send_attempts || jsonb_build_array(r.attempt),
@@ -77,15 +88,17 @@ export async function recordResults(
         date_updated = now()
       FROM unnest(${ids}::text[], ${statuses}::text[], ${attempts}::jsonb[], ${errors}::text[], ${delays}::int[], ${sentAt}::timestamptz[])
         AS r(id, status, attempt, error, delay_ms, sent_at)
+        JOIN before b ON b.id = r.id
       WHERE e.id = r.id AND e.claimed_by = ${workerId} AND e.status IN ('sending', 'unknown')
-      RETURNING e.id, e.organization_id, e.status`.execute(trx);
-    await recordOutcomeEvents(trx, updated.rows, new Map(before.rows.map((row) => [row.id, row])));
+      RETURNING e.*, b.status AS previous_status, b.error_message AS previous_error_message, ${sql.join(activityNameColumns('e'))}`.execute(trx);
+    await recordOutcomeEvents(trx, updated.rows);
     // A message that was definitely not accepted does not use up the account's quota.
     if (notSent.length > 0) await sql`DELETE FROM email_send_ledger WHERE activity_id = ANY(${notSent}::text[])`.execute(trx);
-    const accounts = [...new Set(results.map((r) => r.accountId))];
-    await sql`
-      UPDATE connected_accounts SET send_ready_at = now() + make_interval(secs => min_delay_seconds)
-      WHERE id = ANY(${accounts}::text[]) AND min_delay_seconds > 0`.execute(trx);
+    if (accounts.length > 0) {
+      await sql`
+        UPDATE connected_accounts SET send_ready_at = now() + make_interval(secs => min_delay_seconds)
+        WHERE id = ANY(${accounts}::text[]) AND min_delay_seconds > 0`.execute(trx);
+    }
   });
 }
 
@@ -93,15 +106,8 @@ export async function recordResults(
  * `activity.email` `sent` for each message accepted, `updated` for each given up (`error`); a
  * message going back to the outbox for a retry records nothing.
  */
-async function recordOutcomeEvents(
-  trx: Kysely<Database>,
-  updated: readonly { id: string; organization_id: string; status: string }[],
-  before: ReadonlyMap<string, { status: string; error_message: string | null }>,
-): Promise<void> {
-  const final = updated.filter((row) => row.status === 'sent' || row.status === 'error');
-  if (final.length === 0) return;
-  const rows = await loadActivities(trx, idsByOrganization(final));
-  const previous = new Map(rows.map((row) => [row.id, { status: before.get(row.id)?.status ?? null, error_message: before.get(row.id)?.error_message ?? null }]));
+async function recordOutcomeEvents(trx: Kysely<Database>, rows: readonly (ActivityRow & { previous_status: string; previous_error_message: string | null })[]): Promise<void> {
+  const previous = new Map(rows.map((row) => [row.id, { status: row.previous_status, error_message: row.previous_error_message }]));
   const sent = rows.filter((row) => row.status === 'sent');
   const failed = rows.filter((row) => row.status === 'error');
   await recordActivityEvents(trx, sent, 'sent', { changedFields: ['status', 'date_sent', 'activity_at', 'send_attempts'], previous });

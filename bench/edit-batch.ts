@@ -64,7 +64,7 @@ const RAW_CUSTOM = 'UPDATE leads SET custom = jsonb_set(custom, ARRAY[$1::text],
 let captured: { text: string; values: unknown[] } | undefined;
 
 /** The engine's statement through applyEdit, on a Kysely connection bound to `client`'s transaction. */
-function engine(change: (ctx: Ctx) => FieldChange): Variant {
+function engine(change: (ctx: Ctx) => FieldChange, locked = false): Variant {
   return async (client, ctx) => {
     // Kysely needs its own connection; run the same statement text through a one-connection driver.
     const { Kysely, PostgresDialect } = await import('kysely');
@@ -77,13 +77,14 @@ function engine(change: (ctx: Ctx) => FieldChange): Variant {
     };
     const single = { connect: async () => connection, end: async () => {} };
     const trx = new Kysely<never>({ dialect: new PostgresDialect({ pool: single as never }) });
-    await applyEdit(trx as never, 'leads', ctx.ids, change(ctx), { organizationId: ctx.org, userId: ctx.user, bulkActionId: 'bulkedit_bench' });
+    await applyEdit(trx as never, 'leads', ctx.ids, change(ctx), { organizationId: ctx.org, userId: ctx.user, bulkActionId: 'bulkedit_bench' }, { locked });
   };
 }
 
 const variants: Record<string, Variant> = {
   'raw UPDATE status': async (c, ctx) => void (await c.query(RAW_STATUS, [ctx.status, ctx.user, ctx.org, ctx.ids])),
   'engine set_lead_status': engine((ctx) => ({ kind: 'status', statusId: ctx.status })),
+  'engine set_lead_status, rows locked first': engine((ctx) => ({ kind: 'status', statusId: ctx.status }), true),
   'raw UPDATE custom': async (c, ctx) => void (await c.query(RAW_CUSTOM, [ctx.field, `bench ${Date.now()}`, ctx.user, ctx.org, ctx.ids])),
   'engine set_custom_field': engine((ctx) => ({ kind: 'set', key: ctx.field, value: `bench ${Date.now()}` })),
 };

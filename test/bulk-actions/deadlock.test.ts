@@ -18,13 +18,13 @@ describe('a batch that loses a deadlock', () => {
     const other = new pg.Client({ connectionString: t.connectionString });
     await other.connect();
     await other.query('BEGIN');
-    // Hold the last lead in id order: the batch locks in id order and waits here…
+    // Hold the last lead in id order: the batch updates in id order and waits here…
     await other.query('SELECT id FROM leads WHERE id = $1 FOR UPDATE', [ids.at(-1)]);
     const res = await t.call('POST', '/api/v1/bulk_action/edit/', {
       body: { s_query: TARGET_QUERY, type: 'set_lead_status', lead_status_id: qualified!.id, send_done_email: false },
     });
     await waitFor(async () => {
-      const waiting = await t.pool.query(`SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%FOR UPDATE%'`);
+      const waiting = await t.pool.query(`SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%UPDATE%'`);
       return waiting.rowCount ? true : undefined;
     }, 10_000, 'the batch to wait on the held lead');
     // …then this transaction asks for the first lead, which the batch holds: a deadlock. The batch,

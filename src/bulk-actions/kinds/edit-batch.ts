@@ -1,11 +1,12 @@
 /**
  * The SQL of a bulk edit batch. Each edit is ONE UPDATE of the one field it changes over the whole
- * batch, computed in SQL from the row's current (locked) value: no read-modify-write in JavaScript,
- * so a concurrent `PUT /lead/` of another field, or of another custom field key, is never lost.
+ * batch, computed in SQL from the row's current value: no read-modify-write in JavaScript, so a
+ * concurrent `PUT /lead/` of another field, or of another custom field key, is never lost.
  *
- * Shape of every statement: lock the batch's rows in id order (no deadlock against an overlapping
- * batch), compute `prev` and `next` of the field, update only rows where they differ (an edit
- * that changes nothing is `skipped` / `unchanged` and yields no event), return what changed.
+ * Shape of every statement: read the batch's rows in id order with `prev` and `next` of the field,
+ * update only rows where they differ (an edit that changes nothing is `skipped` / `unchanged` and
+ * yields no event) and where the field still holds `prev`, return what changed; rows a concurrent
+ * write got to first are done again under row locks (editStatement says why not always locked).
  */
 import { sql, type RawBuilder } from 'kysely';
 import { eventIdSql } from '../../events/event-id-sql.ts';
@@ -91,35 +92,49 @@ export interface EditActor {
   readonly bulkActionId: string;
 }
 
+/** Which rows one statement edits: every row of the leads (`lead`), or these rows by id (`id`). */
+interface EditScope {
+  readonly by: 'lead' | 'id';
+  readonly ids: readonly string[];
+}
+
+interface EditRow {
+  readonly id: string;
+  readonly lead_id: string;
+  readonly changed: boolean;
+  /** Changed by another transaction between the snapshot and the update: not edited, retried locked. */
+  readonly raced: boolean;
+}
+
 /**
- * Applies `change` to the leads `leadIds` (or to every contact of them) in ONE statement that also
- * records each changed row's `lead.updated` / `contact.updated` event (`changed_fields` and
- * `previous_data` holding the one field, `data` the field with the object's id and display_name,
- * `meta.bulk_action_id`). Writing the events in the
- * same statement keeps the values out of JavaScript: measured, it halves the event cost of a batch.
+ * One statement: read the rows of `scope` with the field's `prev` and `next`, update the rows
+ * where they differ, record their events, and answer every row read.
+ *
+ * `locked`: the rows are first locked in id order (SELECT … FOR UPDATE), so `prev` is the value
+ * the update replaces. Otherwise `prev` comes from the statement's snapshot and the update applies
+ * only where the field still holds it (a guard PostgreSQL re-checks on the newest row version if a
+ * concurrent write got there first): the rows where that failed come back `raced`, untouched.
+ * Locking first costs a second write to every row's header (and its WAL), for a race that a bulk
+ * edit almost never meets; so a batch goes unlocked and retries its raced rows locked.
  */
-export async function applyEdit(
-  trx: Trx,
-  target: EditTarget,
-  leadIds: readonly string[],
-  change: FieldChange,
-  actor: EditActor,
-): Promise<EditBatchResult> {
+async function editStatement(trx: Trx, target: EditTarget, scope: EditScope, change: FieldChange, actor: EditActor, locked: boolean) {
   const { organizationId } = actor;
   const table = sql.table(target);
   const leadCol = target === 'leads' ? sql.ref('t.id') : sql.ref('t.lead_id');
+  const scopeCol = scope.by === 'lead' ? leadCol : sql.ref('t.id');
   const fieldName = change.kind === 'status' ? 'status_id' : `custom.${change.key}`;
-  const result = await sql<{ id: string; lead_id: string; changed: boolean }>`
+  const guard = locked ? sql`` : sql`AND ${prevExpr(change)} IS NOT DISTINCT FROM o.prev`;
+  const result = await sql<EditRow>`
     WITH o AS (
       SELECT t.id, ${leadCol} AS lead_id, ${prevExpr(change)} AS prev, ${nextExpr(change)} AS next
       FROM ${table} AS t
-      WHERE t.organization_id = ${organizationId} AND ${leadCol} = ANY(${leadIds}::text[])
+      WHERE t.organization_id = ${organizationId} AND ${scopeCol} = ANY(${scope.ids}::text[])
       ORDER BY t.id
-      FOR UPDATE
+      ${locked ? sql`FOR UPDATE` : sql``}
     ), u AS (
       UPDATE ${table} AS t SET ${setExpr(change)}, date_updated = now(), updated_by = ${actor.userId}
       FROM o
-      WHERE t.organization_id = ${organizationId} AND t.id = o.id AND o.next IS DISTINCT FROM o.prev
+      WHERE t.organization_id = ${organizationId} AND t.id = o.id AND o.next IS DISTINCT FROM o.prev ${guard}
       RETURNING t.id, o.lead_id, o.prev, o.next, t.name
     ), n AS (
       -- Events are stamped with the time of writing, not now() (the batch transaction's start): the
@@ -138,10 +153,32 @@ export async function applyEdit(
              n.at, n.at
       FROM n
     )
-    SELECT o.id, o.lead_id, (u.id IS NOT NULL) AS changed FROM o LEFT JOIN u ON u.id = o.id
+    SELECT o.id, o.lead_id, (u.id IS NOT NULL) AS changed, (u.id IS NULL AND o.next IS DISTINCT FROM o.prev) AS raced
+    FROM o LEFT JOIN u ON u.id = o.id
   `.execute(trx);
+  return locked ? result.rows.map((row) => ({ ...row, raced: false })) : result.rows;
+}
+
+/**
+ * Applies `change` to the leads `leadIds` (or to every contact of them) and records each changed
+ * row's `lead.updated` / `contact.updated` event (`changed_fields` and `previous_data` holding the
+ * one field, `data` the field with the object's id and display_name, `meta.bulk_action_id`) in the
+ * same statement, which keeps the values out of JavaScript. Rows a concurrent write changed
+ * between the snapshot and the update are done again under a lock (see editStatement).
+ */
+export async function applyEdit(
+  trx: Trx,
+  target: EditTarget,
+  leadIds: readonly string[],
+  change: FieldChange,
+  actor: EditActor,
+  opts: { readonly locked?: boolean } = {},
+): Promise<EditBatchResult> {
+  const first = await editStatement(trx, target, { by: 'lead', ids: leadIds }, change, actor, opts.locked ?? false);
+  const raced = first.filter((row) => row.raced);
+  const rows = raced.length === 0 ? first : [...first.filter((row) => !row.raced), ...(await editStatement(trx, target, { by: 'id', ids: raced.map((row) => row.id) }, change, actor, true))];
   return {
-    seen: result.rows.map((row) => ({ id: row.id, leadId: row.lead_id })),
-    changed: result.rows.filter((row) => row.changed).map((row) => ({ id: row.id, leadId: row.lead_id })),
+    seen: rows.map((row) => ({ id: row.id, leadId: row.lead_id })),
+    changed: rows.filter((row) => row.changed).map((row) => ({ id: row.id, leadId: row.lead_id })),
   };
 }

@@ -8,6 +8,8 @@ export interface Child {
   readonly claims: string[];
   /** Called for every stdout line; return true to stop listening. */
   onLine(fn: (line: string) => void): void;
+  /** Writes a line to the child's stdin (the go-ahead of CHILD_COMMIT_HANDSHAKE). */
+  send(line: string): void;
   readonly exited: Promise<void>;
 }
 
@@ -15,7 +17,7 @@ export interface Child {
 export async function spawnWorker(connectionString: string, env: Record<string, string>): Promise<Child> {
   const proc = spawn(process.execPath, ['--import', 'tsx', 'test/bulk-actions/worker-child.ts'], {
     env: { ...process.env, DATA_DIR: '/tmp/sluice-test-data', ...env, DATABASE_URL: connectionString },
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['pipe', 'pipe', 'inherit'],
   });
   const claims: string[] = [];
   const listeners: ((line: string) => void)[] = [];
@@ -32,5 +34,10 @@ export async function spawnWorker(connectionString: string, env: Record<string, 
     for (const fn of listeners) fn(line);
   });
   await Promise.race([isReady, exited.then(() => Promise.reject(new Error('worker child exited before ready')))]);
-  return { proc, claims, onLine: (fn) => listeners.push(fn), exited };
+  // A write after the child died (killed by the test) is expected; not an error of the test.
+  proc.stdin!.on('error', () => {});
+  const send = (line: string) => {
+    if (proc.exitCode === null && proc.signalCode === null) proc.stdin!.write(`${line}\n`);
+  };
+  return { proc, claims, onLine: (fn) => listeners.push(fn), send, exited };
 }

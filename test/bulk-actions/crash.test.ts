@@ -69,23 +69,28 @@ describe('a worker killed with SIGKILL mid-action: another finishes, nothing don
     const child = await spawnWorker(t.connectionString, {
       BULK_BATCH_SIZE: BATCH,
       BULK_LEASE_SECONDS: '1',
-      CHILD_COMMIT_DELAY_MS: '40',
+      CHILD_COMMIT_HANDSHAKE: '1',
       CHILD_WORKER_ID: `child-${word}`,
     });
     let actionId = '';
     let killedAt: { status: string; processed: number } | undefined;
-    child.onLine((line) => {
-      if (line !== point.at || !actionId || killedAt) return;
-      void t.db
-        .selectFrom('bulk_actions')
-        .select(['status', 'n_leads_processed'])
-        .where('id', '=', actionId)
-        .executeTakeFirst()
-        .then((row) => {
-          if (!row || killedAt || !point.when({ status: row.status, processed: row.n_leads_processed })) return;
+    // Each COMMIT of the child waits for our go-ahead, and lines are handled one at a time: the
+    // kill is decided, on the committed state, before the child may commit anything further.
+    const decide = async (line: string) => {
+      if (killedAt) return;
+      if (line === point.at && actionId) {
+        const row = await t.db.selectFrom('bulk_actions').select(['status', 'n_leads_processed']).where('id', '=', actionId).executeTakeFirst();
+        if (row && point.when({ status: row.status, processed: row.n_leads_processed })) {
           killedAt = { status: row.status, processed: row.n_leads_processed };
           child.proc.kill('SIGKILL');
-        });
+          return;
+        }
+      }
+      if (line === 'commit-pending') child.send('go');
+    };
+    let lines = Promise.resolve();
+    child.onLine((line) => {
+      lines = lines.then(() => decide(line));
     });
     const [, , qualified] = await statuses(t.db, t.orgA.organization_id);
     const body =

@@ -67,7 +67,7 @@ export function createEmailDeliveryWorker(deps: WorkerDeps, options: DeliveryWor
   let listener: pg.Client | undefined;
   const timers: NodeJS.Timeout[] = [];
   const inFlight = new Set<Promise<void>>();
-  let pending: SendResult[] = [];
+  const pending: SendResult[] = [];
   let flushTimer: NodeJS.Timeout | undefined;
   let flushing: Promise<void> | undefined;
 

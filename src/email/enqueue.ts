@@ -86,7 +86,6 @@ export async function enqueueEmails(trx: Kysely<Database>, inputs: readonly Enqu
       lead_id: input.leadId,
       contact_id: input.contactId,
       user_id: input.userId,
-      status: 'outbox' as const,
       subject: input.subject,
       body_html: input.bodyHtml,
       body_text: htmlToText(input.bodyHtml),
@@ -103,19 +102,31 @@ export async function enqueueEmails(trx: Kysely<Database>, inputs: readonly Enqu
       in_reply_to_id: parent?.id ?? null,
       message_id: messageIdFor(id, input.senderEmail),
       reference_ids: JSON.stringify(parent ? [...parent.reference_ids, parent.message_id] : []),
-      next_attempt_at: input.notBefore ?? sql<Date>`now()`,
-      date_scheduled: input.notBefore ?? null,
-      created_by: input.userId,
-      updated_by: input.userId,
+      not_before: input.notBefore ?? null,
     };
   });
-  // Bounded statements: PostgreSQL allows 65535 parameters per statement. Each returns its rows as
-  // the API shows them (defaults and joined names included) for the `activity.email` `created`
-  // events, instead of reading them back.
-  const inserted: ActivityRow[] = [];
-  for (let i = 0; i < rows.length; i += 1000) {
-    inserted.push(...(await trx.insertInto('email_activities').values(rows.slice(i, i + 1000)).returningAll().returning(activityNameColumns('email_activities')).execute()));
-  }
+  // One INSERT from arrays (unnest), one parameter per column whatever the number of rows: a
+  // 1,000-message batch was a statement of 26,000 parameters for Kysely to build and PostgreSQL to
+  // parse. It returns the rows as the API shows them (defaults and joined names included) for the
+  // `activity.email` `created` events, instead of reading them back.
+  const column = <K extends keyof (typeof rows)[number]>(key: K) => rows.map((row) => row[key]);
+  const { rows: inserted } = await sql<ActivityRow>`
+    INSERT INTO email_activities (id, organization_id, lead_id, contact_id, user_id, status, subject, body_html, body_text, sender,
+      recipient_email, to_emails, template_id, template_name, bulk_email_action_id, sequence_id, sequence_subscription_id,
+      email_account_id, thread_id, in_reply_to_id, message_id, reference_ids, next_attempt_at, date_scheduled, created_by, updated_by)
+    SELECT r.id, r.organization_id, r.lead_id, r.contact_id, r.user_id, 'outbox', r.subject, r.body_html, r.body_text, r.sender,
+      r.recipient_email, r.to_emails, r.template_id, r.template_name, r.bulk_email_action_id, r.sequence_id, r.sequence_subscription_id,
+      r.email_account_id, r.thread_id, r.in_reply_to_id, r.message_id, r.reference_ids, COALESCE(r.not_before, now()), r.not_before, r.user_id, r.user_id
+    FROM unnest(${column('id')}::text[], ${column('organization_id')}::text[], ${column('lead_id')}::text[], ${column('contact_id')}::text[],
+      ${column('user_id')}::text[], ${column('subject')}::text[], ${column('body_html')}::text[], ${column('body_text')}::text[],
+      ${column('sender')}::text[], ${column('recipient_email')}::text[], ${column('to_emails')}::jsonb[], ${column('template_id')}::text[],
+      ${column('template_name')}::text[], ${column('bulk_email_action_id')}::text[], ${column('sequence_id')}::text[],
+      ${column('sequence_subscription_id')}::text[], ${column('email_account_id')}::text[], ${column('thread_id')}::text[],
+      ${column('in_reply_to_id')}::text[], ${column('message_id')}::text[], ${column('reference_ids')}::jsonb[], ${column('not_before')}::timestamptz[])
+      AS r(id, organization_id, lead_id, contact_id, user_id, subject, body_html, body_text, sender, recipient_email, to_emails,
+        template_id, template_name, bulk_email_action_id, sequence_id, sequence_subscription_id, email_account_id, thread_id,
+        in_reply_to_id, message_id, reference_ids, not_before)
+    RETURNING *, ${sql.join(activityNameColumns('email_activities'))}`.execute(trx);
   await recordActivityEvents(trx, inserted, 'created');
   await sql`SELECT pg_notify(${EMAIL_NOTIFY_CHANNEL}, ${organizationId})`.execute(trx);
   return rows.map((row) => ({ activityId: row.id }));

@@ -1,0 +1,159 @@
+/**
+ * `node --import tsx bench/delete-batch.ts`: one bulk-delete batch (`deleteLeads`, as the bulk
+ * delete calls it with a bulk_action_id) against a raw `DELETE FROM leads WHERE id = ANY(...)` of
+ * as many leads, on an organization of its own in the `sluice_bench_delete` database (never the
+ * million-lead `sluice_bench`). Each variant runs in a transaction on its own slice of leads (no
+ * variant deletes rows another one warmed) and is rolled back; variants alternate so that drift on
+ * a shared machine spreads over all of them. Prints medians per batch and the ratio to the raw
+ * DELETE of the same batch size, and, with BENCH_EXPLAIN=1, EXPLAIN (ANALYZE, BUFFERS) of the raw
+ * DELETE and of every statement deleteLeads sends for one batch.
+ *
+ * Environment: BENCH_LEADS (organization size, default 40,000), BENCH_BATCHES (comma-separated
+ * batch sizes, default 1000,2000), BENCH_ROUNDS (4), BENCH_EXPLAIN, BENCH_BASELINE (the path of
+ * another implementation of deleteLeads, e.g. an older commit's file, timed as `baseline` in the
+ * same rounds), DATABASE_URL / DATA_DIR as for `sluice`.
+ */
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import type pg from 'pg';
+import type { Database } from '../src/db/schema.ts';
+import { deleteLeads } from '../src/leads/delete-leads.ts';
+import { createOrganization } from '../src/orgs/create-organization.ts';
+import { seedOrganization } from '../src/seed/seed-organization.ts';
+import { openBenchDatabase } from './lib/bench-database.ts';
+import { markdownTable } from './lib/table.ts';
+
+const LEADS = Number(process.env.BENCH_LEADS ?? 40_000);
+const BATCHES = (process.env.BENCH_BATCHES ?? '1000,2000').split(',').map(Number);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
+const EXPLAIN = process.env.BENCH_EXPLAIN === '1';
+const log = (message: string) => process.stderr.write(`${message}\n`);
+
+const database = await openBenchDatabase('sluice_bench_delete');
+const { db, pool } = database;
+
+interface Ctx {
+  readonly org: string;
+  readonly user: string;
+  readonly ids: readonly string[];
+}
+type Variant = (client: pg.PoolClient, ctx: Ctx) => Promise<void>;
+
+/** A Kysely whose every statement goes to `client` (inside the caller's transaction). */
+function kyselyOn(client: pg.PoolClient): Kysely<Database> {
+  // A stand-in for the client, so that Kysely's release() does not return it to the pool.
+  const proxy = { query: client.query.bind(client), release: () => {} };
+  const single = { connect: async () => proxy, end: async () => {} };
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool: single as never }) });
+}
+
+async function timeVariant(variant: Variant, ctx: Ctx): Promise<number> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const start = performance.now();
+    await variant(client, ctx);
+    const elapsed = performance.now() - start;
+    await client.query('ROLLBACK');
+    return elapsed;
+  } finally {
+    client.release();
+  }
+}
+
+const RAW = 'DELETE FROM leads WHERE organization_id = $1 AND id = ANY($2::text[])';
+const raw: Variant = async (c, ctx) => void (await c.query(RAW, [ctx.org, ctx.ids]));
+const engineOf = (fn: typeof deleteLeads): Variant => async (c, ctx) => {
+  const deleted = await fn(kyselyOn(c), ctx.org, ctx.ids, { userId: ctx.user, bulkActionId: 'bulkdelete_bench' });
+  if (deleted.length !== ctx.ids.length) throw new Error(`deleted ${deleted.length} of ${ctx.ids.length}`);
+};
+const engine = engineOf(deleteLeads);
+const baseline = process.env.BENCH_BASELINE
+  ? engineOf(((await import(process.env.BENCH_BASELINE)) as { deleteLeads: typeof deleteLeads }).deleteLeads)
+  : undefined;
+
+try {
+  const name = `Delete benchmark: ${LEADS} leads`;
+  let org = (await db.selectFrom('organizations').select('id').where('name', '=', name).executeTakeFirst())?.id;
+  if (!org) {
+    org = (await createOrganization(db, { name, userEmail: 'bench-delete@example.com' })).organization_id;
+    log(`seeding ${LEADS} leads`);
+    await seedOrganization(database, { organizationId: org, leads: LEADS, seed: 'bench-delete' });
+    await pool.query('ANALYZE');
+  }
+  const user = (await db.selectFrom('users').select('id').where('organization_id', '=', org).executeTakeFirstOrThrow()).id;
+  const counts = (await pool.query(
+    `SELECT (SELECT count(*) FROM leads WHERE organization_id = $1) AS leads, (SELECT count(*) FROM contacts WHERE organization_id = $1) AS contacts,
+            (SELECT count(*) FROM contact_phones WHERE organization_id = $1) AS phones, (SELECT count(*) FROM contact_emails WHERE organization_id = $1) AS emails`,
+    [org],
+  )).rows[0];
+  log(`organization ${org}: ${JSON.stringify(counts)}`);
+  const all = (await sql<{ id: string }>`SELECT id FROM leads WHERE organization_id = ${org} ORDER BY date_created, id`.execute(db)).rows.map((r) => r.id);
+  const names = BATCHES.flatMap((b) => [`raw DELETE ${b}`, `deleteLeads ${b}`, ...(baseline ? [`baseline ${b}`] : [])]);
+  const variantOf = (n: string) => (n.startsWith('raw') ? raw : n.startsWith('baseline') ? baseline! : engine);
+  const times: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
+  let offset = 0;
+  const take = (n: number) => {
+    if (offset + n > all.length) offset = 0;
+    const ids = all.slice(offset, offset + n);
+    offset += n;
+    return ids;
+  };
+  for (let round = 0; round < ROUNDS; round++) {
+    const order = round % 2 === 0 ? names : [...names].reverse();
+    for (const n of order) {
+      const size = Number(n.split(' ').at(-1));
+      times[n]!.push(await timeVariant(variantOf(n), { org, user, ids: take(size) }));
+    }
+    log(`round ${round + 1}/${ROUNDS}`);
+  }
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  process.stdout.write(
+    `${markdownTable(
+      ['variant', 'median ms per batch', 'ms per 1,000 leads', 'ratio to raw DELETE'],
+      names.map((n) => {
+        const size = Number(n.split(' ').at(-1));
+        const m = median(times[n]!);
+        return [n, m.toFixed(1), ((m * 1000) / size).toFixed(1), (m / median(times[`raw DELETE ${size}`]!)).toFixed(2)];
+      }),
+    )}\n`,
+  );
+  if (EXPLAIN) {
+    const size = BATCHES.at(-1)!;
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      const plan = async (text: string, values: unknown[]) =>
+        ((await client.query(`EXPLAIN (ANALYZE, BUFFERS) ${text}`, values)).rows as { 'QUERY PLAN': string }[]).map((r) => r['QUERY PLAN']).join('\n');
+      process.stdout.write(`\n-- raw DELETE of ${size}\n${await plan(RAW, [org, take(size)])}\n`);
+      await client.query('ROLLBACK');
+      // Each implementation's statements, each explained on the way (inside a savepoint rolled back,
+      // then run for real: each statement has its effect once).
+      const original = client.query.bind(client) as (...args: unknown[]) => Promise<unknown>;
+      const impls: [string, typeof deleteLeads][] = [['deleteLeads', deleteLeads]];
+      if (process.env.BENCH_BASELINE) impls.push(['baseline', ((await import(process.env.BENCH_BASELINE)) as { deleteLeads: typeof deleteLeads }).deleteLeads]);
+      for (const [label, fn] of impls) {
+        await client.query('BEGIN');
+        (client as unknown as { query: unknown }).query = async (config: unknown, values?: unknown) => {
+          const text = typeof config === 'string' ? config : (config as { text: string }).text;
+          const params = typeof config === 'string' ? values : (config as { values?: unknown[] }).values;
+          if (/^\s*(select|insert|update|delete|with)\b/i.test(text)) {
+            await original('SAVEPOINT explain');
+            const rows = (await original(`EXPLAIN (ANALYZE, BUFFERS) ${text}`, params)) as { rows: { 'QUERY PLAN': string }[] };
+            await original('ROLLBACK TO SAVEPOINT explain');
+            process.stdout.write(`\n-- ${label} statement: ${text.replace(/\s+/g, ' ').slice(0, 160)}…\n${rows.rows.map((r) => r['QUERY PLAN']).join('\n')}\n`);
+          }
+          return original(config, values);
+        };
+        const start = performance.now();
+        await fn(kyselyOn(client), org, take(size), { userId: user, bulkActionId: 'bulkdelete_bench' });
+        process.stdout.write(`\n-- ${label}: ${(performance.now() - start).toFixed(0)} ms with the EXPLAINs\n`);
+        (client as unknown as { query: unknown }).query = original;
+        await client.query('ROLLBACK');
+      }
+    } finally {
+      client.release();
+    }
+  }
+} finally {
+  await database.close();
+}

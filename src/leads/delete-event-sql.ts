@@ -168,6 +168,13 @@ export function deleteLeadsStatement(input: DeleteStatementInput) {
              (array_agg(emails -> 0 ORDER BY date_created, id) FILTER (WHERE jsonb_array_length(emails) > 0))[1] AS primary_email,
              (array_agg(phones -> 0 ORDER BY date_created, id) FILTER (WHERE jsonb_array_length(phones) > 0))[1] AS primary_phone
       FROM c GROUP BY lead_id
+    ), ad AS (
+      SELECT ad.lead_id,
+             jsonb_agg(jsonb_build_object(
+                 'label', ad.label, 'address_1', ad.address_1, 'address_2', ad.address_2, 'city', ad.city,
+                 'state', ad.state, 'zipcode', ad.zipcode, 'country', ad.country, 'tz_ids', '[]'::jsonb)
+               ORDER BY ad.position) AS list
+      FROM addresses ad WHERE ad.organization_id = ${org} AND ad.lead_id = ANY(${ids}) GROUP BY ad.lead_id
     ), lo AS (
       SELECT l.id,
         jsonb_build_object(
@@ -175,11 +182,7 @@ export function deleteLeadsStatement(input: DeleteStatementInput) {
           'description', l.description, 'url', l.url, 'status_id', l.status_id, 'status_label', ls.label,
           'organization_id', l.organization_id, 'html_url', ${input.publicUrl}::text || '/lead/' || l.id || '/',
           'contact_ids', coalesce(pl.contact_ids, '[]'::jsonb),
-          'addresses', (SELECT coalesce(jsonb_agg(jsonb_build_object(
-                                 'label', ad.label, 'address_1', ad.address_1, 'address_2', ad.address_2, 'city', ad.city,
-                                 'state', ad.state, 'zipcode', ad.zipcode, 'country', ad.country, 'tz_ids', '[]'::jsonb)
-                               ORDER BY ad.position), '[]'::jsonb)
-                        FROM addresses ad WHERE ad.organization_id = ${org} AND ad.lead_id = l.id),
+          'addresses', coalesce(ad.list, '[]'::jsonb),
           'opportunities', '[]'::jsonb, 'tasks', '[]'::jsonb, 'integration_links', '[]'::jsonb,
           'primary_email', pl.primary_email, 'primary_phone', pl.primary_phone,
           'localtime', NULL::text, 'source', NULL::text, 'recent_calls', '[]'::jsonb, 'summaries', '[]'::jsonb,
@@ -193,6 +196,7 @@ export function deleteLeadsStatement(input: DeleteStatementInput) {
       LEFT JOIN users cu ON cu.id = l.created_by AND cu.organization_id = l.organization_id
       LEFT JOIN users uu ON uu.id = l.updated_by AND uu.organization_id = l.organization_id
       LEFT JOIN per_lead pl ON pl.lead_id = l.id
+      LEFT JOIN ad ON ad.lead_id = l.id
       WHERE l.organization_id = ${org} AND l.id = ANY(${ids})
     ), act AS (
       SELECT a.id, a.lead_id,

@@ -117,6 +117,9 @@ try {
       }),
     )}\n`,
   );
+  // The benchmark process's peak RSS: run with and without BENCH_BASELINE to see what the
+  // JavaScript side of a batch keeps alive.
+  log(`peak RSS of this process: ${Math.round(process.resourceUsage().maxRSS / 1024)} MiB`);
   if (EXPLAIN) {
     const size = BATCHES.at(-1)!;
     const client = await pool.connect();

@@ -18,8 +18,24 @@ import { transition } from './state-machine.ts';
 /** Arbitrary constant naming the bulk-action claim lock among advisory locks. */
 const CLAIM_LOCK_KEY = 7_305_150_004;
 
-/** Leases one runnable action to `workerId` and moves it to its working state; undefined if none. */
-export async function claimAction(db: Db, workerId: string, config: Config, clock: Clock): Promise<BulkActionRow | undefined> {
+/**
+ * Leases one runnable action to `workerId` and moves it to its working state; undefined if none.
+ *
+ * `running`: the actions this worker is running now, never claimed again by it. Their lease may
+ * have lapsed (a heartbeat that could not get through for BULK_LEASE_SECONDS, as on a machine
+ * starved of I/O), which makes them claimable; another worker taking one over is how a lost worker
+ * is replaced (our runner then fails its next lease check and stops), but this worker claiming it
+ * again would start a second runner under the same worker id, whose batches pass the same checks:
+ * both would process the same items (seen: counters past n_leads, deleted leads recorded as
+ * skipped by the second).
+ */
+export async function claimAction(
+  db: Db,
+  workerId: string,
+  config: Config,
+  clock: Clock,
+  running: readonly string[] = [],
+): Promise<BulkActionRow | undefined> {
   return db.transaction().execute(async (trx) => {
     await sql`SELECT pg_advisory_xact_lock(${CLAIM_LOCK_KEY})`.execute(trx);
     const maxPerOrg = Math.max(1, config.bulk.maxRunningPerOrg);
@@ -27,6 +43,7 @@ export async function claimAction(db: Db, workerId: string, config: Config, cloc
       SELECT a.id, a.organization_id, a.status, a.n_leads FROM bulk_actions a
       WHERE a.status IN ('created', 'loading', 'processing', 'resuming')
         AND (a.locked_until IS NULL OR a.locked_until < now())
+        AND NOT (a.id = ANY(${running}::text[]))
         AND (a.status <> 'created' OR (
           SELECT count(*) FROM bulk_actions r
           WHERE r.organization_id = a.organization_id AND r.status IN ('loading', 'processing', 'resuming')

@@ -35,7 +35,8 @@ export function createBulkActionWorker(deps: WorkerDeps, options: BulkWorkerOpti
   const pollMs = options.pollMs ?? POLL_MS;
   const mailer = options.mailer ?? createSystemMailer(deps.config);
   const log = deps.log.child({ worker: 'bulk-actions', worker_id: workerId });
-  const running = new Set<Promise<void>>();
+  /** The runner of each action this worker is running, by action id. */
+  const running = new Map<string, Promise<void>>();
   let stopping = false;
   let listener: pg.Client | undefined;
   let loop: Promise<void> | undefined;
@@ -85,17 +86,17 @@ export function createBulkActionWorker(deps: WorkerDeps, options: BulkWorkerOpti
       try {
         await sendPendingDoneEmails(deps.db, mailer, { config: deps.config, now: deps.clock.now() });
         while (!stopping && running.size < concurrency) {
-          const claimed = await claimAction(deps.db, workerId, deps.config, deps.clock);
+          const claimed = await claimAction(deps.db, workerId, deps.config, deps.clock, [...running.keys()]);
           if (!claimed) break;
           log.info({ bulk_action_id: claimed.id, status: claimed.status }, 'claimed bulk action');
           const task: Promise<void> = runAction(
             { db: deps.db, config: deps.config, clock: deps.clock, log, workerId, stopping: () => stopping },
             claimed,
           ).finally(() => {
-            running.delete(task);
+            running.delete(claimed.id);
             poke();
           });
-          running.add(task);
+          running.set(claimed.id, task);
         }
       } catch (error) {
         log.error({ err: error }, 'bulk worker loop error');
@@ -115,7 +116,7 @@ export function createBulkActionWorker(deps: WorkerDeps, options: BulkWorkerOpti
       stopping = true;
       poke();
       await loop;
-      await Promise.all(running);
+      await Promise.all(running.values());
       await listener?.end().catch(() => {});
     },
   };

@@ -39,13 +39,14 @@ const FLUSH_MAX = 1000;
 const FLUSH_AT = 500;
 
 /**
- * Messages on the wire (or queued in the SMTP pool) at once by default. A claim is taken when half
- * of this is free, and the other half must keep the pool's connections busy while the claim's
- * transaction runs: under a loaded database a claim took 100-170 ms, as long as a bare pool takes to
- * send 100-170 messages, so 40 per connection (200 for 5) left the connections waiting.
+ * Messages on the wire (or queued in the SMTP pool) at once by default: 40 per connection. A
+ * claim is taken when half of this is free. 80 per connection was tried so that the other half
+ * keeps the connections busy while a claim's transaction runs (100-170 ms on a loaded database);
+ * on the shared 2-core machine it did not measure better, and two of three runs had claims of up
+ * to 400 rows taking seconds (max 16.7 s) with long tails, so it stays at 40 until measured quietly.
  */
 export function defaultMaxInFlight(smtpConnections: number): number {
-  return smtpConnections * 80;
+  return smtpConnections * 40;
 }
 
 export interface DeliveryWorkerOptions {

@@ -22,6 +22,7 @@ import { createEmailDeliveryWorker, defaultMaxInFlight } from '../src/email/deli
 import { enqueueEmails, type EnqueueEmailInput } from '../src/email/enqueue.ts';
 import { loadLeadData } from '../src/email/recipient-data.ts';
 import { createTemplateRenderer } from '../src/email/render.ts';
+import { connect } from '../src/db/database.ts';
 import { smtpTransport } from '../src/email/transports.ts';
 import { newId } from '../src/ids.ts';
 import { createOrganization } from '../src/orgs/create-organization.ts';
@@ -155,7 +156,10 @@ async function main(): Promise<void> {
   const sender = { userId: user.id, name: 'Bench Sender', email: 'bench@seller.example' };
 
   // ---------- Sluice: render + enqueue in batch transactions, delivered by the worker ----------
-  const worker = createEmailDeliveryWorker({ db, pool: database.pool, config, clock: systemClock, log: pino({ level: 'warn' }), connectionString: database.connectionString });
+  // The delivery worker gets a pool of its own, DB_POOL_SIZE connections, as under `sluice serve
+  // --role all` (src/serve.ts); the enqueue side keeps the bench's pool, as the API would.
+  const workerHandles = connect(database.connectionString, config.dbPoolSize, config.statementTimeoutMs.worker);
+  const worker = createEmailDeliveryWorker({ db: workerHandles.db, pool: workerHandles.pool, config, clock: systemClock, log: pino({ level: 'warn' }), connectionString: database.connectionString });
   await worker.start();
   const sinkStart = sink.count();
   const t0 = performance.now();
@@ -184,6 +188,7 @@ async function main(): Promise<void> {
   await waitForCount(sink, sinkStart + leadIds.length);
   const sluiceMs = performance.now() - t0;
   await worker.stop();
+  await workerHandles.end();
   const sluicePeak = peakMiB();
   const sent = Number((await db.selectFrom('email_activities').select((eb) => eb.fn.countAll<number>().as('n')).where('organization_id', '=', orgId).where('status', '=', 'sent').executeTakeFirstOrThrow()).n);
   log(`sluice: ${leadIds.length} in ${(sluiceMs / 1000).toFixed(1)} s (enqueue done at ${(enqueueMs / 1000).toFixed(1)} s), ${sent} sent, peak ${sluicePeak} MiB`);

@@ -217,6 +217,9 @@ try {
       for (;;) {
         polls++;
         let got = 0;
+        // Read before polling: after it, the last batch and the final transition could both commit
+        // in between and the loop would end one batch short.
+        const { status } = await db.selectFrom('bulk_actions').select('status').where('id', '=', actionId).executeTakeFirstOrThrow();
         while (cursor) {
           const p = await page(query, cursor);
           if (p.data.length === 0) break;
@@ -224,7 +227,6 @@ try {
           got += p.data.length;
           cursor = p.cursor_previous;
         }
-        const { status } = await db.selectFrom('bulk_actions').select('status').where('id', '=', actionId).executeTakeFirstOrThrow();
         if (status === 'done' && got === 0) break;
         await sleep(200);
       }

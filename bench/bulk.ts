@@ -30,6 +30,7 @@ import { loadConfig } from '../src/config.ts';
 import { newId } from '../src/ids.ts';
 import { seedOrganization } from '../src/seed/seed-organization.ts';
 import { openBenchDatabase } from './lib/bench-database.ts';
+import { timeRolledBack } from './lib/rolled-back.ts';
 import { writeBenchmarkSection } from './lib/benchmarks-md.ts';
 import { markdownTable } from './lib/table.ts';
 import { createApiKey } from '../src/auth/api-keys.ts';
@@ -195,17 +196,7 @@ async function makeCopy(pool: pg.Pool, org: Org, scratch: string, limit: number,
  * selection's rows are not).
  */
 async function rawOnSameRows(pool: pg.Pool, text: string, values: unknown[]): Promise<number> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    const start = performance.now();
-    await client.query(text, values);
-    const seconds = (performance.now() - start) / 1000;
-    await client.query('ROLLBACK');
-    return seconds;
-  } finally {
-    client.release();
-  }
+  return (await timeRolledBack(pool, async (client) => void (await client.query(text, values)))) / 1000;
 }
 
 async function dropCopy(pool: pg.Pool, scratch: string): Promise<void> {

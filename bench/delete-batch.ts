@@ -13,13 +13,13 @@
  * another implementation of deleteLeads, e.g. an older commit's file, timed as `baseline` in the
  * same rounds), DATABASE_URL / DATA_DIR as for `sluice`.
  */
-import { Kysely, PostgresDialect, sql } from 'kysely';
+import { sql } from 'kysely';
 import type pg from 'pg';
-import type { Database } from '../src/db/schema.ts';
 import { deleteLeads } from '../src/leads/delete-leads.ts';
 import { createOrganization } from '../src/orgs/create-organization.ts';
 import { seedOrganization } from '../src/seed/seed-organization.ts';
 import { openBenchDatabase } from './lib/bench-database.ts';
+import { kyselyOn, timeRolledBack } from './lib/rolled-back.ts';
 import { markdownTable } from './lib/table.ts';
 
 const LEADS = Number(process.env.BENCH_LEADS ?? 40_000);
@@ -38,27 +38,7 @@ interface Ctx {
 }
 type Variant = (client: pg.PoolClient, ctx: Ctx) => Promise<void>;
 
-/** A Kysely whose every statement goes to `client` (inside the caller's transaction). */
-function kyselyOn(client: pg.PoolClient): Kysely<Database> {
-  // A stand-in for the client, so that Kysely's release() does not return it to the pool.
-  const proxy = { query: client.query.bind(client), release: () => {} };
-  const single = { connect: async () => proxy, end: async () => {} };
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool: single as never }) });
-}
-
-async function timeVariant(variant: Variant, ctx: Ctx): Promise<number> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    const start = performance.now();
-    await variant(client, ctx);
-    const elapsed = performance.now() - start;
-    await client.query('ROLLBACK');
-    return elapsed;
-  } finally {
-    client.release();
-  }
-}
+const timeVariant = (variant: Variant, ctx: Ctx) => timeRolledBack(pool, (client) => variant(client, ctx));
 
 const RAW = 'DELETE FROM leads WHERE organization_id = $1 AND id = ANY($2::text[])';
 const raw: Variant = async (c, ctx) => void (await c.query(RAW, [ctx.org, ctx.ids]));

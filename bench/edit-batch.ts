@@ -15,6 +15,7 @@ import { sql } from 'kysely';
 import type pg from 'pg';
 import { applyEdit, type FieldChange } from '../src/bulk-actions/kinds/edit-batch.ts';
 import { openBenchDatabase } from './lib/bench-database.ts';
+import { kyselyOn, timeRolledBack } from './lib/rolled-back.ts';
 import { markdownTable } from './lib/table.ts';
 
 const LEADS = Number(process.env.BENCH_LEADS ?? 1_000_000);
@@ -36,20 +37,7 @@ interface Ctx {
 
 type Variant = (client: pg.PoolClient, ctx: Ctx) => Promise<void>;
 
-/** Runs `variant` in a transaction on `ids` and rolls back; returns milliseconds. */
-async function timeVariant(variant: Variant, ctx: Ctx): Promise<number> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    const start = performance.now();
-    await variant(client, ctx);
-    const elapsed = performance.now() - start;
-    await client.query('ROLLBACK');
-    return elapsed;
-  } finally {
-    client.release();
-  }
-}
+const timeVariant = (variant: Variant, ctx: Ctx) => timeRolledBack(pool, (client) => variant(client, ctx));
 
 const explainOf = async (client: pg.PoolClient, text: string, values: unknown[]) => {
   const rows = (await client.query(`EXPLAIN (ANALYZE, BUFFERS) ${text}`, values)).rows as { 'QUERY PLAN': string }[];
@@ -63,21 +51,11 @@ const RAW_CUSTOM = 'UPDATE leads SET custom = jsonb_set(custom, ARRAY[$1::text],
 /** The last statement the engine sent: EXPLAIN runs it again on other rows. */
 let captured: { text: string; values: unknown[] } | undefined;
 
-/** The engine's statement through applyEdit, on a Kysely connection bound to `client`'s transaction. */
+/** The engine's statement through applyEdit, on the variant's connection (inside its transaction). */
 function engine(change: (ctx: Ctx) => FieldChange, locked = false): Variant {
   return async (client, ctx) => {
-    // Kysely needs its own connection; run the same statement text through a one-connection driver.
-    const { Kysely, PostgresDialect } = await import('kysely');
-    const connection = {
-      query: (...args: unknown[]) => {
-        if (typeof args[0] === 'string') captured = { text: args[0], values: args[1] as unknown[] };
-        return (client.query as (...a: unknown[]) => unknown)(...args);
-      },
-      release: () => {},
-    };
-    const single = { connect: async () => connection, end: async () => {} };
-    const trx = new Kysely<never>({ dialect: new PostgresDialect({ pool: single as never }) });
-    await applyEdit(trx as never, 'leads', ctx.ids, change(ctx), { organizationId: ctx.org, userId: ctx.user, bulkActionId: 'bulkedit_bench' }, { locked });
+    const trx = kyselyOn(client, (text, values) => (captured = { text, values }));
+    await applyEdit(trx, 'leads', ctx.ids, change(ctx), { organizationId: ctx.org, userId: ctx.user, bulkActionId: 'bulkedit_bench' }, { locked });
   };
 }
 

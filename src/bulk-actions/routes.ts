@@ -15,7 +15,7 @@ import { createBulkAction } from './create-action.ts';
 import type { AnyBulkActionKind } from './kind.ts';
 import { bulkActionKinds } from './kinds.ts';
 import { serializeAction, type BulkActionRow } from './serialize.ts';
-import { transition } from './state-machine.ts';
+import { byApi, transition } from './state-machine.ts';
 
 const commonBody: Record<string, TSchema> = {
   s_query: Type.Optional(Type.Unknown()),
@@ -99,14 +99,7 @@ function registerKind(app: App, kind: AnyBulkActionKind): void {
       const { ctx } = request;
       await findAction(ctx, kind, request.params.id);
       const row = await ctx.db.transaction().execute((trx) =>
-        transition(trx, ctx.organizationId, request.params.id, request.body.status, {
-          by: 'api',
-          clock: ctx.clock,
-          config: ctx.config,
-          userId: ctx.userId,
-          apiKeyId: ctx.apiKeyId,
-          requestId: ctx.requestId,
-        }),
+        transition(trx, ctx.organizationId, request.params.id, request.body.status, byApi(ctx)),
       );
       return serializeAction(row, ctx.config);
     },

@@ -125,6 +125,11 @@ export interface TransitionOptions {
   readonly errorMessage?: string;
 }
 
+/** The options of a transition asked for by an API request (PUT of a bulk action or an export). */
+export function byApi(ctx: { readonly clock: Clock; readonly config: Config; readonly userId: string | null; readonly apiKeyId?: string | null; readonly requestId?: string | null }): TransitionOptions {
+  return { by: 'api', clock: ctx.clock, config: ctx.config, userId: ctx.userId, apiKeyId: ctx.apiKeyId, requestId: ctx.requestId };
+}
+
 /** The worker no longer holds the action (paused, cancelled, or its lease lapsed and was taken). */
 export class LeaseLostError extends Error {
   constructor(actionId: string) {

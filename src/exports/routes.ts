@@ -8,7 +8,7 @@
 import { Type } from 'typebox';
 import { createBulkAction } from '../bulk-actions/create-action.ts';
 import type { BulkActionRow } from '../bulk-actions/serialize.ts';
-import { transition } from '../bulk-actions/state-machine.ts';
+import { byApi, transition } from '../bulk-actions/state-machine.ts';
 import { notFound } from '../errors.ts';
 import { FieldsQuery, IdParams } from '../http/common-schemas.ts';
 import type { RequestContext } from '../http/context.ts';
@@ -116,14 +116,7 @@ export async function registerExportRoutes(app: App): Promise<void> {
         const { ctx } = request;
         await findExport(ctx, request.params.id);
         const row = await ctx.db.transaction().execute((trx) =>
-          transition(trx, ctx.organizationId, request.params.id, request.body.status, {
-            by: 'api',
-            clock: ctx.clock,
-            config: ctx.config,
-            userId: ctx.userId,
-            apiKeyId: ctx.apiKeyId,
-            requestId: ctx.requestId,
-          }),
+          transition(trx, ctx.organizationId, request.params.id, request.body.status, byApi(ctx)),
         );
         const { file } = await findExport(ctx, row.id);
         return present(ctx, row, file);

@@ -29,6 +29,7 @@ import type pg from 'pg';
 import { loadConfig } from '../src/config.ts';
 import { newId } from '../src/ids.ts';
 import { seedOrganization } from '../src/seed/seed-organization.ts';
+import { apiCall } from './lib/api-call.ts';
 import { openBenchDatabase } from './lib/bench-database.ts';
 import { timeRolledBack } from './lib/rolled-back.ts';
 import { writeBenchmarkSection } from './lib/benchmarks-md.ts';
@@ -142,16 +143,7 @@ function selection(limit: number, direction: 'asc' | 'desc') {
   };
 }
 
-async function call(server: Server, org: Org, method: string, url: string, body?: unknown) {
-  const res = await fetch(`${server.baseUrl}/api/v1${url}`, {
-    method,
-    headers: { authorization: `Basic ${Buffer.from(`${org.apiKey}:`).toString('base64')}`, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const json = (await res.json()) as Record<string, unknown>;
-  if (!res.ok) throw new Error(`${method} ${url}: ${res.status} ${JSON.stringify(json)}`);
-  return json;
-}
+const call = (server: Server, org: Org, method: string, url: string, body?: unknown) => apiCall(server.baseUrl, org.apiKey, method, url, body);
 
 /**
  * Copies the rows the selection will take (before the engine changes them) into the same tables,

@@ -29,6 +29,7 @@ import { eventsQuery, type EventFilters } from '../src/events/list-events.ts';
 import { pruneEvents } from '../src/events/prune-events.ts';
 import { createOrganization } from '../src/orgs/create-organization.ts';
 import { seedOrganization } from '../src/seed/seed-organization.ts';
+import { apiCall } from './lib/api-call.ts';
 import { openBenchDatabase } from './lib/bench-database.ts';
 import { writeBenchmarkSection } from './lib/benchmarks-md.ts';
 import { startServerProcess } from './lib/server-process.ts';
@@ -75,13 +76,7 @@ try {
   const runStart = new Date();
 
   const server = await startServerProcess(database.connectionString, { RATE_LIMIT_PER_KEY: '0' }, 'all');
-  const headers = { authorization: `Basic ${Buffer.from(`${apiKey}:`).toString('base64')}`, 'content-type': 'application/json' };
-  const call = async <T>(method: string, url: string, body?: unknown): Promise<T> => {
-    const res = await fetch(`${server.baseUrl}/api/v1${url}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-    const json = (await res.json()) as T;
-    if (!res.ok) throw new Error(`${method} ${url}: ${res.status} ${JSON.stringify(json)}`);
-    return json;
-  };
+  const call = <T>(method: string, url: string, body?: unknown) => apiCall<T>(server.baseUrl, apiKey, method, url, body);
   const page = (query: string, cursor?: string | null) => call<Page>('GET', `/event/?${query}&_limit=${LIMIT}${cursor ? `&_cursor=${cursor}` : ''}`);
   const since = `date_updated__gte=${encodeURIComponent(runStart.toISOString())}`;
 

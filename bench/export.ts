@@ -33,6 +33,7 @@ import zlib from 'node:zlib';
 import pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import type { OpenDatabase } from '../src/db/database.ts';
+import { apiCall } from './lib/api-call.ts';
 import { openBenchDatabase } from './lib/bench-database.ts';
 import { benchOrganization, type BenchOrganization } from './lib/bench-organization.ts';
 import { writeBenchmarkSection } from './lib/benchmarks-md.ts';
@@ -49,16 +50,7 @@ const log = (message: string) => process.stderr.write(`${message}\n`);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const mib = (bytes: number) => bytes / 1024 / 1024;
 
-async function api(server: ServerProcess, org: BenchOrganization, method: string, url: string, body?: unknown): Promise<Record<string, unknown>> {
-  const res = await fetch(`${server.baseUrl}/api/v1${url}`, {
-    method,
-    headers: { authorization: `Basic ${Buffer.from(`${org.apiKey}:`).toString('base64')}`, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const json = (await res.json()) as Record<string, unknown>;
-  if (!res.ok) throw new Error(`${method} ${url}: ${res.status} ${JSON.stringify(json)}`);
-  return json;
-}
+const api = (server: ServerProcess, org: BenchOrganization, method: string, url: string, body?: unknown) => apiCall(server.baseUrl, org.apiKey, method, url, body);
 
 /** A sink that counts what goes through it. */
 function counter(): Writable & { bytes: number } {

@@ -2,20 +2,10 @@ import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
 import { spawnWorker } from './child.ts';
-import { eventsOf, insertLeads, startWorker, statuses, waitForStatus } from './fixtures.ts';
+import { eventsOf, insertLeads, nameWordQuery, startWorker, statuses, waitForStatus } from './fixtures.ts';
 
 const N = 120;
 const BATCH = '10';
-
-function query(word: string) {
-  return {
-    type: 'and',
-    queries: [
-      { type: 'object_type', object_type: 'lead' },
-      { type: 'field_condition', field: { type: 'regular_field', object_type: 'lead', field_name: 'name' }, condition: { type: 'text', mode: 'full_words', value: word } },
-    ],
-  };
-}
 
 type KillPoint = {
   readonly name: string;
@@ -95,8 +85,8 @@ describe('a worker killed with SIGKILL mid-action: another finishes, nothing don
     const [, , qualified] = await statuses(t.db, t.orgA.organization_id);
     const body =
       kind === 'edit'
-        ? { s_query: query(word), type: 'set_lead_status', lead_status_id: qualified!.id, send_done_email: false }
-        : { s_query: query(word), send_done_email: false };
+        ? { s_query: nameWordQuery(word), type: 'set_lead_status', lead_status_id: qualified!.id, send_done_email: false }
+        : { s_query: nameWordQuery(word), send_done_email: false };
     const res = await t.call('POST', `/api/v1/bulk_action/${kind}/`, { body });
     assert.equal(res.status, 200, JSON.stringify(res.body));
     actionId = res.body.id;

@@ -12,17 +12,22 @@ import type { BackgroundWorker } from '../../src/worker/registry.ts';
 import type { TestApp } from '../helpers/app.ts';
 import { onTestFileEnd } from '../helpers/db.ts';
 
-export const TARGET_QUERY = {
-  type: 'and',
-  queries: [
-    { type: 'object_type', object_type: 'lead' },
-    {
-      type: 'field_condition',
-      field: { type: 'regular_field', object_type: 'lead', field_name: 'name' },
-      condition: { type: 'text', mode: 'full_words', value: 'Target' },
-    },
-  ],
-};
+/** Leads whose name holds the whole word `word`. */
+export function nameWordQuery(word: string) {
+  return {
+    type: 'and',
+    queries: [
+      { type: 'object_type', object_type: 'lead' },
+      {
+        type: 'field_condition',
+        field: { type: 'regular_field', object_type: 'lead', field_name: 'name' },
+        condition: { type: 'text', mode: 'full_words', value: word },
+      },
+    ],
+  };
+}
+
+export const TARGET_QUERY = nameWordQuery('Target');
 
 export const SORT_BY_NAME_DESC = [{ direction: 'desc', field: { type: 'regular_field', object_type: 'lead', field_name: 'name' } }];
 

@@ -12,22 +12,12 @@ import fs from 'node:fs';
 import { before, describe, test } from 'node:test';
 import { exportFilePath } from '../../src/exports/export-file.ts';
 import { spawnWorker } from '../bulk-actions/child.ts';
-import { insertLeads, startWorker, waitForStatus } from '../bulk-actions/fixtures.ts';
+import { insertLeads, nameWordQuery, startWorker, waitForStatus } from '../bulk-actions/fixtures.ts';
 import type { TestApp } from '../helpers/app.ts';
 import { createExportApp, downloadWithKey, runExport, singleMember } from './helpers.ts';
 
 const N = 120;
 const BATCH = '10';
-
-function query(word: string) {
-  return {
-    type: 'and',
-    queries: [
-      { type: 'object_type', object_type: 'lead' },
-      { type: 'field_condition', field: { type: 'regular_field', object_type: 'lead', field_name: 'name' }, condition: { type: 'text', mode: 'full_words', value: word } },
-    ],
-  };
-}
 
 interface KillPoint {
   readonly name: string;
@@ -100,7 +90,7 @@ describe('an export whose worker is killed with SIGKILL: another finishes it, th
           child.proc.kill('SIGKILL');
         });
     });
-    const res = await t.call('POST', '/api/v1/export/lead/', { body: { s_query: query(word), send_done_email: false, ...body } });
+    const res = await t.call('POST', '/api/v1/export/lead/', { body: { s_query: nameWordQuery(word), send_done_email: false, ...body } });
     assert.equal(res.status, 200, JSON.stringify(res.body));
     exportId = res.body.id;
     await child.exited;
@@ -124,7 +114,7 @@ describe('an export whose worker is killed with SIGKILL: another finishes it, th
     await waitForStatus(t.db, exportId, ['done', 'error'], 30_000);
     const resumed = await t.call('GET', `/api/v1/export/${exportId}/`);
     assert.equal(resumed.body.status, 'done', JSON.stringify(resumed.body));
-    const reference = await runExport(t, { s_query: query(word), ...body });
+    const reference = await runExport(t, { s_query: nameWordQuery(word), ...body });
     await finisher.stop();
     assert.equal(resumed.body.n_docs_processed, reference.n_docs_processed);
     const got = await downloadWithKey(t, exportId);

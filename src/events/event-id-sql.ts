@@ -7,10 +7,7 @@
 import { sql, type RawBuilder } from 'kysely';
 import { eventIdPrefix } from './event-id.ts';
 
-/**
- * An event id for each row of the SELECT it appears in. `rowRef` is kept for callers' clarity
- * (any column of the row): gen_random_uuid() is volatile, so PostgreSQL evaluates it per row anyway.
- */
-export function eventIdSql(_rowRef?: RawBuilder<unknown>): RawBuilder<string> {
+/** An event id for each row of the SELECT it appears in (gen_random_uuid() is volatile: evaluated per row). */
+export function eventIdSql(): RawBuilder<string> {
   return sql<string>`(${`ev_${eventIdPrefix(Date.now())}`}::text || replace(gen_random_uuid()::text, '-', ''))`;
 }

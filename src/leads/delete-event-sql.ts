@@ -252,7 +252,7 @@ export function deleteLeadsStatement(input: DeleteStatementInput) {
     ), ev AS (
       INSERT INTO events (id, organization_id, object_type, object_id, lead_id, action, user_id, api_key_id, request_id,
                           changed_fields, data, previous_data, meta, date_created, date_updated)
-      SELECT ${eventIdSql(sql.ref('x.object_id'))}, ${org}, x.object_type, x.object_id, x.lead_id, 'deleted',
+      SELECT ${eventIdSql()}, ${org}, x.object_type, x.object_id, x.lead_id, 'deleted',
              ${input.userId}::text, ${input.apiKeyId}::text, ${input.requestId}::text, '[]'::jsonb, NULL, x.obj,
              ${JSON.stringify(input.meta)}::jsonb, stamp.at, stamp.at
       FROM (

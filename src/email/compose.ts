@@ -105,7 +105,10 @@ export async function composeMessage(row: ActivityRow, publicUrl: string, secret
   }
   const references = row.reference_ids ?? [];
   const unsubscribe = unsubscribeUrl(publicUrl, secret, row.organization_id, row.recipient_email);
-  const subject = ASCII.test(row.subject) ? row.subject : encodeWords(row.subject, 'Q', 52, true);
+  // Written into the header block here, so never trusted to be one line (as MailComposer did):
+  // a line break would start a header of the sender's choosing.
+  const subjectLine = row.subject.replace(/\r\n|\r|\n/g, ' ');
+  const subject = ASCII.test(subjectLine) ? subjectLine : encodeWords(subjectLine, 'Q', 52, true);
   const lines: string[] = [];
   if (from.length > 0) lines.push(header('From', from.map(formatMailbox).join(', ')));
   if (to.length > 0) lines.push(header('To', to.map(formatMailbox).join(', ')));

@@ -4,7 +4,7 @@ import tseslint from 'typescript-eslint';
 import regexpPlugin from 'eslint-plugin-regexp';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'data/**', 'dist/**', 'bin/**'] },
+  { ignores: ['node_modules/**', 'data/**', 'dist/**', 'bin/**', 'web/dist/**', 'test-results/**'] },
   eslint.configs.recommended,
   ...tseslint.configs.recommended,
   {

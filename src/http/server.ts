@@ -19,6 +19,7 @@ import { assertCleanInput, exceedsJsonValues, MAX_JSON_VALUES } from './input-gu
 import { LABEL_MAX } from './input-limits.ts';
 import { applyFields, parseFieldsParam } from './fields.ts';
 import { RateLimiter, rateGroupOf } from './rate-limit.ts';
+import { registerConsole } from './console.ts';
 import { registerRoutes } from './routes.ts';
 import { registerUnsubscribeLinkRoutes } from '../unsubscribe-links/routes.ts';
 import { registerExportDownloadRoutes } from '../exports/public-routes.ts';
@@ -228,5 +229,7 @@ export async function buildServer(deps: AppDeps, options: ServerOptions = {}): P
   await app.register(async (pub) => registerUnsubscribeLinkRoutes(pub as App, deps));
   // The signed download links of exports (their `download_url`), which work without a key.
   await app.register(async (pub) => registerExportDownloadRoutes(pub as App, deps));
+  // The web console's built files at `/` (web/, issue 12); it uses only the public API above.
+  await app.register(async (ui) => registerConsole(ui as App));
   return app;
 }

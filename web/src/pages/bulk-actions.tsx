@@ -1,0 +1,3 @@
+export function BulkActionsPage() {
+  return <h1>BulkActionsPage</h1>;
+}

@@ -19,7 +19,7 @@
  * Environment: BENCH_LEADS, BENCH_ORG (an organization of the bench database by name instead of
  * `Bulk benchmark: BENCH_LEADS leads`), BENCH_EDIT_LEADS, BENCH_DELETE_LEADS, BENCH_CALIBRATE_LEADS (50,000),
  * BENCH_BATCH_SIZES (e.g. "250,1000,2500,5000"; empty skips calibration and uses BULK_BATCH_SIZE or
- * the default), BENCH_WRITE=0 to skip BENCHMARKS.md; DATABASE_URL / DATA_DIR as for `sluice`.
+ * the default), BENCH_RUNS (a subset of "status,custom,delete"), BENCH_WRITE=0 to skip BENCHMARKS.md; DATABASE_URL / DATA_DIR as for `sluice`.
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -43,6 +43,8 @@ const LEADS = env('BENCH_LEADS', 1_000_000);
 const EDIT_LEADS = env('BENCH_EDIT_LEADS', 350_000);
 const DELETE_LEADS = env('BENCH_DELETE_LEADS', 100_000);
 const CALIBRATE_LEADS = env('BENCH_CALIBRATE_LEADS', 50_000);
+/** Which runs to make (BENCH_RUNS, e.g. "delete"); all three by default. */
+const RUNS = new Set((process.env.BENCH_RUNS ?? 'status,custom,delete').split(',').map((r) => r.trim()));
 const SIZES = (process.env.BENCH_BATCH_SIZES ?? '250,1000,2500,5000').split(',').filter(Boolean).map(Number);
 /** Issue 11's targets: edits within 2.0x the raw UPDATE, the delete within 2.5x the raw DELETE. */
 const RATIO_TARGET = { edit: 2.0, delete: 2.5 } as const;
@@ -314,15 +316,21 @@ try {
   await sleep(3000);
   const idle = server.rssMiB();
   try {
-    log(`set_lead_status over ${EDIT_LEADS} leads`);
-    runs.push(['set_lead_status', await setStatusRun(server, pool, org, EDIT_LEADS)]);
-    runs.at(-1)![1].peakMiB = server.peakMiB();
-    log(`set_custom_field over ${EDIT_LEADS} leads (paused once)`);
-    runs.push(['set_custom_field', await setCustomRun(server, pool, org, EDIT_LEADS)]);
-    runs.at(-1)![1].peakMiB = server.peakMiB();
-    log(`delete of ${DELETE_LEADS} leads with their contacts`);
-    runs.push(['delete (with contacts)', await deleteRun(server, pool, org, DELETE_LEADS)]);
-    runs.at(-1)![1].peakMiB = server.peakMiB();
+    if (RUNS.has('status')) {
+      log(`set_lead_status over ${EDIT_LEADS} leads`);
+      runs.push(['set_lead_status', await setStatusRun(server, pool, org, EDIT_LEADS)]);
+      runs.at(-1)![1].peakMiB = server.peakMiB();
+    }
+    if (RUNS.has('custom')) {
+      log(`set_custom_field over ${EDIT_LEADS} leads (paused once)`);
+      runs.push(['set_custom_field', await setCustomRun(server, pool, org, EDIT_LEADS)]);
+      runs.at(-1)![1].peakMiB = server.peakMiB();
+    }
+    if (RUNS.has('delete')) {
+      log(`delete of ${DELETE_LEADS} leads with their contacts`);
+      runs.push(['delete (with contacts)', await deleteRun(server, pool, org, DELETE_LEADS)]);
+      runs.at(-1)![1].peakMiB = server.peakMiB();
+    }
   } finally {
     peak = server.peakMiB();
     await server.stop();

@@ -8,6 +8,10 @@
  * DELETE of the same batch size, and, with BENCH_EXPLAIN=1, EXPLAIN (ANALYZE, BUFFERS) of the raw
  * DELETE and of every statement deleteLeads sends for one batch.
  *
+ * BENCH_ORG names an existing organization of the `sluice_bench` database instead (e.g. the
+ * million-lead "Benchmark: 1000000 leads"), to see a batch at that scale; nothing is seeded then.
+ * BENCH_ORDER=desc takes the newest leads first (bench:bulk's delete does), else the oldest.
+ *
  * Environment: BENCH_LEADS (organization size, default 40,000), BENCH_BATCHES (comma-separated
  * batch sizes, default 1000,2000), BENCH_ROUNDS (4), BENCH_EXPLAIN, BENCH_BASELINE (the path of
  * another implementation of deleteLeads, e.g. an older commit's file, timed as `baseline` in the
@@ -26,9 +30,12 @@ const LEADS = Number(process.env.BENCH_LEADS ?? 40_000);
 const BATCHES = (process.env.BENCH_BATCHES ?? '1000,2000').split(',').map(Number);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
 const EXPLAIN = process.env.BENCH_EXPLAIN === '1';
+/** BENCH_ORDER=desc: the newest leads first, as bench:bulk's delete takes them. */
+const DESC = process.env.BENCH_ORDER === 'desc';
 const log = (message: string) => process.stderr.write(`${message}\n`);
 
-const database = await openBenchDatabase('sluice_bench_delete');
+const BENCH_ORG = process.env.BENCH_ORG;
+const database = await openBenchDatabase(BENCH_ORG ? 'sluice_bench' : 'sluice_bench_delete');
 const { db, pool } = database;
 
 interface Ctx {
@@ -52,8 +59,9 @@ const baseline = process.env.BENCH_BASELINE
   : undefined;
 
 try {
-  const name = `Delete benchmark: ${LEADS} leads`;
+  const name = BENCH_ORG ?? `Delete benchmark: ${LEADS} leads`;
   let org = (await db.selectFrom('organizations').select('id').where('name', '=', name).executeTakeFirst())?.id;
+  if (!org && BENCH_ORG) throw new Error(`no organization named ${BENCH_ORG}`);
   if (!org) {
     org = (await createOrganization(db, { name, userEmail: 'bench-delete@example.com' })).organization_id;
     log(`seeding ${LEADS} leads`);
@@ -67,7 +75,7 @@ try {
     [org],
   )).rows[0];
   log(`organization ${org}: ${JSON.stringify(counts)}`);
-  const all = (await sql<{ id: string }>`SELECT id FROM leads WHERE organization_id = ${org} ORDER BY date_created, id`.execute(db)).rows.map((r) => r.id);
+  const all = (await sql<{ id: string }>`SELECT id FROM leads WHERE organization_id = ${org} ORDER BY date_created ${sql.raw(DESC ? 'DESC' : 'ASC')}, id`.execute(db)).rows.map((r) => r.id);
   const names = BATCHES.flatMap((b) => [`raw DELETE ${b}`, `deleteLeads ${b}`, ...(baseline ? [`baseline ${b}`] : [])]);
   const variantOf = (n: string) => (n.startsWith('raw') ? raw : n.startsWith('baseline') ? baseline! : engine);
   const times: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));

@@ -160,7 +160,7 @@ export function deleteLeadsStatement(input: DeleteStatementInput) {
         LEFT JOIN ur ON ur.contact_id = ct.id
         LEFT JOIN su ON su.contact_id = ct.id
       ) c
-    ), per_lead AS (
+    ), per_lead AS MATERIALIZED (
       -- What the lead object takes from its contacts, in their order (date_created, id).
       SELECT lead_id,
              jsonb_agg(id ORDER BY date_created, id) AS contact_ids,
@@ -168,14 +168,14 @@ export function deleteLeadsStatement(input: DeleteStatementInput) {
              (array_agg(emails -> 0 ORDER BY date_created, id) FILTER (WHERE jsonb_array_length(emails) > 0))[1] AS primary_email,
              (array_agg(phones -> 0 ORDER BY date_created, id) FILTER (WHERE jsonb_array_length(phones) > 0))[1] AS primary_phone
       FROM c GROUP BY lead_id
-    ), ad AS (
+    ), ad AS MATERIALIZED (
       SELECT ad.lead_id,
              jsonb_agg(jsonb_build_object(
                  'label', ad.label, 'address_1', ad.address_1, 'address_2', ad.address_2, 'city', ad.city,
                  'state', ad.state, 'zipcode', ad.zipcode, 'country', ad.country, 'tz_ids', '[]'::jsonb)
                ORDER BY ad.position) AS list
       FROM addresses ad WHERE ad.organization_id = ${org} AND ad.lead_id = ANY(${ids}) GROUP BY ad.lead_id
-    ), lo AS (
+    ), lo AS MATERIALIZED (
       SELECT l.id,
         jsonb_build_object(
           'id', l.id, 'name', l.name, 'display_name', coalesce(nullif(l.name, ''), pl.first_name, ''),
@@ -198,7 +198,7 @@ export function deleteLeadsStatement(input: DeleteStatementInput) {
       LEFT JOIN per_lead pl ON pl.lead_id = l.id
       LEFT JOIN ad ON ad.lead_id = l.id
       WHERE l.organization_id = ${org} AND l.id = ANY(${ids})
-    ), act AS (
+    ), act AS MATERIALIZED (
       SELECT a.id, a.lead_id,
         jsonb_build_object(
           'id', a.id, '_type', 'Email', 'organization_id', a.organization_id, 'lead_id', a.lead_id,
@@ -234,7 +234,7 @@ export function deleteLeadsStatement(input: DeleteStatementInput) {
       LEFT JOIN users auu ON auu.id = a.updated_by AND auu.organization_id = a.organization_id
       LEFT JOIN sequences sq ON sq.id = a.sequence_id AND sq.organization_id = a.organization_id
       WHERE a.organization_id = ${org} AND a.lead_id = ANY(${ids})
-    ), sub AS (
+    ), sub AS MATERIALIZED (
       SELECT s.id, s.lead_id,
         jsonb_build_object(
           'id', s.id, 'organization_id', s.organization_id, 'sequence_id', s.sequence_id, 'contact_id', s.contact_id,

@@ -41,13 +41,13 @@ describe('console: sign in and out', () => {
       const who = page.getByTestId('who');
       await who.getByText('alice@a.example').waitFor();
       // Kept for the tab only: sessionStorage, not localStorage, not the URL.
-      assert.equal(await page.evaluate(() => sessionStorage.getItem('sluice.apiKey')), s.t.orgA.api_key);
-      assert.equal(await page.evaluate(() => localStorage.length), 0);
+      assert.equal(await page.evaluate(() => (globalThis as any).sessionStorage.getItem('sluice.apiKey')), s.t.orgA.api_key);
+      assert.equal(await page.evaluate(() => (globalThis as any).localStorage.length), 0);
       assert.ok(!page.url().includes(s.t.orgA.api_key));
       if (width === WIDTHS.desktop) assert.deepEqual(await seriousViolations(page), []);
       await page.getByRole('button', { name: 'Sign out' }).click();
       await page.getByLabel('API key').waitFor();
-      assert.equal(await page.evaluate(() => sessionStorage.getItem('sluice.apiKey')), null);
+      assert.equal(await page.evaluate(() => (globalThis as any).sessionStorage.getItem('sluice.apiKey')), null);
       await context.close();
     }
   });

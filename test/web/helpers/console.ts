@@ -6,7 +6,7 @@
  * Browser tests wait for conditions (Playwright's auto-waiting locators and `expect.poll`-style
  * loops below), never for fixed times, so a loaded two-core machine only makes them slower.
  */
-import AxeBuilder from '@axe-core/playwright';
+import { AxeBuilder } from '@axe-core/playwright';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';

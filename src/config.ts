@@ -65,6 +65,30 @@ export interface Config {
     /** Pooled SMTP connections per sender account and worker process. */
     readonly smtpConnections: number;
   };
+  /** Webhook delivery (src/webhooks/); each setting is in README's table. */
+  readonly webhooks: {
+    /** Longest one POST may take, connecting included (milliseconds). */
+    readonly timeoutMs: number;
+    /** Bytes of a receiver's response read at most; the rest is not waited for. */
+    readonly maxResponseBytes: number;
+    /** POSTs of one subscription on the wire at once (1: strictly in event order). */
+    readonly maxInFlight: number;
+    /** A worker's lease on a subscription it delivers; renewed every third of it. */
+    readonly leaseSeconds: number;
+    /** First retry delay; doubles per attempt up to retryMaxMs, with jitter. */
+    readonly retryBaseMs: number;
+    readonly retryMaxMs: number;
+    /** How long a delivery is retried before it is given up (seconds). */
+    readonly retryWindowSeconds: number;
+    /** A subscription failing this long (no delivery succeeding) pauses by itself (seconds). */
+    readonly pauseAfterFailingSeconds: number;
+    /** A subscription with more undelivered events than this pauses by itself. */
+    readonly maxBacklog: number;
+    /** Days finished deliveries stay in the delivery log. */
+    readonly logRetentionDays: number;
+    /** Subscriptions one worker process delivers at once. */
+    readonly workerLanes: number;
+  };
 }
 
 function int(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -168,6 +192,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       retryBaseMs: int(env, 'EMAIL_RETRY_BASE_MS', 30000),
       maxAttempts: Math.max(1, int(env, 'EMAIL_MAX_ATTEMPTS', 20)),
       smtpConnections: Math.max(1, int(env, 'EMAIL_SMTP_CONNECTIONS', 5)),
+    },
+    webhooks: {
+      timeoutMs: Math.max(1, int(env, 'WEBHOOK_TIMEOUT_MS', 10_000)),
+      maxResponseBytes: int(env, 'WEBHOOK_MAX_RESPONSE_BYTES', 65_536),
+      maxInFlight: Math.max(1, int(env, 'WEBHOOK_MAX_IN_FLIGHT', 1)),
+      leaseSeconds: Math.max(1, int(env, 'WEBHOOK_LEASE_SECONDS', 30)),
+      retryBaseMs: Math.max(1, int(env, 'WEBHOOK_RETRY_BASE_MS', 10_000)),
+      retryMaxMs: Math.max(1, int(env, 'WEBHOOK_RETRY_MAX_MS', 1_200_000)),
+      retryWindowSeconds: Math.max(1, int(env, 'WEBHOOK_RETRY_WINDOW_SECONDS', 259_200)),
+      pauseAfterFailingSeconds: Math.max(1, int(env, 'WEBHOOK_PAUSE_AFTER_FAILING_SECONDS', 259_200)),
+      maxBacklog: Math.max(1, int(env, 'WEBHOOK_MAX_BACKLOG', 100_000)),
+      logRetentionDays: Math.max(1, int(env, 'WEBHOOK_LOG_RETENTION_DAYS', 7)),
+      workerLanes: Math.max(1, int(env, 'WEBHOOK_WORKER_LANES', 50)),
     },
   };
 }

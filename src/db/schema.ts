@@ -393,6 +393,58 @@ export interface SavedSearchesTable {
   date_updated: Timestamp;
 }
 
+/** One webhook event entry as stored: `{object_type, action, extra_filter?}`. */
+export interface WebhookEventSpec {
+  readonly object_type: string;
+  readonly action: string;
+  readonly extra_filter?: unknown;
+}
+
+export interface WebhooksTable {
+  id: string;
+  organization_id: string;
+  url: string;
+  events: Json<WebhookEventSpec[]>;
+  verify_ssl: Generated<boolean>;
+  status: Generated<'active' | 'paused'>;
+  status_reason: string | null;
+  date_paused: Timestamp | null;
+  signature_key: string;
+  created_by: string | null;
+  updated_by: string | null;
+  date_created: Timestamp;
+  date_updated: Timestamp;
+  failing_since: Timestamp | null;
+  last_error: string | null;
+  backlog_from: ColumnType<number, number | undefined, number>;
+  claimed_by: string | null;
+  lease_expires_at: Timestamp | null;
+}
+
+export interface WebhookDeliveriesTable {
+  /** bigserial (read as a number: src/db/database.ts). */
+  id: ColumnType<number, never, never>;
+  webhook_id: string;
+  organization_id: string;
+  event_id: string;
+  status: Generated<'pending' | 'sending' | 'delivered' | 'failed' | 'filtered' | 'expired'>;
+  attempts: Generated<number>;
+  next_attempt_at: Timestamp;
+  first_attempt_at: Timestamp | null;
+  claimed_by: string | null;
+  attempt_log: Json<WebhookAttempt[]>;
+  date_created: Timestamp;
+  date_done: Timestamp | null;
+}
+
+/** One attempt in a delivery's log. */
+export interface WebhookAttempt {
+  readonly date: string;
+  readonly status_code: number | null;
+  readonly latency_ms: number;
+  readonly error: string | null;
+}
+
 export interface Database {
   organizations: OrganizationsTable;
   users: UsersTable;
@@ -420,4 +472,6 @@ export interface Database {
   sequence_steps: SequenceStepsTable;
   sequence_subscriptions: SequenceSubscriptionsTable;
   sequence_subscription_steps: SequenceSubscriptionStepsTable;
+  webhooks: WebhooksTable;
+  webhook_deliveries: WebhookDeliveriesTable;
 }

@@ -18,6 +18,7 @@ import { registerBulkActionRoutes } from '../bulk-actions/routes.ts';
 import { registerExportRoutes } from '../exports/routes.ts';
 import { registerSearchRoutes } from '../search/routes.ts';
 import { registerEventRoutes } from '../events/routes.ts';
+import { registerWebhookRoutes } from '../webhooks/routes.ts';
 import type { App } from './server.ts';
 
 export async function registerRoutes(app: App): Promise<void> {
@@ -37,4 +38,5 @@ export async function registerRoutes(app: App): Promise<void> {
   await registerEmailActivityRoutes(app);
   await registerUnkeptActivityRoutes(app);
   await registerEventRoutes(app);
+  await registerWebhookRoutes(app);
 }

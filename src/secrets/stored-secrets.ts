@@ -5,7 +5,7 @@
  */
 
 export interface StoredSecretColumn {
-  readonly table: 'connected_accounts' | 'app_secrets';
+  readonly table: 'connected_accounts' | 'app_secrets' | 'webhooks';
   /** The primary key column (text). */
   readonly key: string;
   readonly column: string;
@@ -20,10 +20,13 @@ export interface StoredSecretColumn {
 
 export const SMTP_PASSWORD_CONTEXT = 'connected_accounts.smtp_password';
 export const APP_SECRET_CONTEXT = 'app_secrets.value';
+export const WEBHOOK_KEY_CONTEXT = 'webhooks.signature_key';
 
 export const STORED_SECRET_COLUMNS: readonly StoredSecretColumn[] = [
   { table: 'connected_accounts', key: 'id', column: 'smtp_password', context: SMTP_PASSWORD_CONTEXT, encryptsPlain: true },
   { table: 'app_secrets', key: 'name', column: 'value', context: APP_SECRET_CONTEXT, encryptsPlain: false },
+  // Always stored sealed (src/webhooks/routes.ts); listed so rotation re-encrypts them.
+  { table: 'webhooks', key: 'id', column: 'signature_key', context: WEBHOOK_KEY_CONTEXT, encryptsPlain: false },
 ];
 
 /** Advisory lock serialising start-up encryption and rotation across processes. */

@@ -1,0 +1,88 @@
+/**
+ * The two claims of the delivery worker (delivery-worker.ts).
+ *
+ * claimSubscriptions: a worker takes subscriptions, not single deliveries, under a lease
+ * (WEBHOOK_LEASE_SECONDS), with FOR UPDATE SKIP LOCKED, so any number of processes share the
+ * subscriptions and each subscription is delivered by one worker at a time: that is what keeps its
+ * events in order and bounds what is in flight for it. A subscription is due when its oldest
+ * undone delivery is (a delivery waiting for its retry holds back those after it). A lapsed lease
+ * (the worker died) is taken over; a worker never claims a subscription it is still delivering.
+ *
+ * claimDeliveries: the lease holder moves the next rows of its subscription, in order, to
+ * `sending`, committed before anything is POSTed. It locks them with FOR UPDATE and no SKIP
+ * LOCKED: skipping a row a stale writer holds for a moment would send the one after it first. Rows
+ * left in `sending` by a dead worker are taken again: delivery is at least once, and the duplicates
+ * are exactly the rows that were `sending` when it died.
+ */
+import { sql } from 'kysely';
+import type { Db } from '../db/database.ts';
+import type { WebhookRow } from './serialize.ts';
+
+/** Takes up to `max` due subscriptions for `workerId`, leaving out those in `running`. */
+export async function claimSubscriptions(db: Db, workerId: string, max: number, leaseSeconds: number, now: Date, running: readonly string[]): Promise<WebhookRow[]> {
+  const { rows } = await sql<WebhookRow>`
+    UPDATE webhooks w
+    SET claimed_by = ${workerId}, lease_expires_at = now() + make_interval(secs => ${leaseSeconds})
+    WHERE w.id IN (
+      SELECT c.id FROM webhooks c
+      WHERE c.status = 'active'
+        AND (c.lease_expires_at IS NULL OR c.lease_expires_at < now())
+        AND NOT (c.id = ANY(${running as string[]}::text[]))
+        AND (SELECT d.next_attempt_at FROM webhook_deliveries d
+             WHERE d.webhook_id = c.id AND d.status IN ('pending', 'sending')
+             ORDER BY d.id LIMIT 1) <= ${now}
+      ORDER BY c.lease_expires_at NULLS FIRST, c.id
+      LIMIT ${max}
+      FOR UPDATE SKIP LOCKED)
+    RETURNING w.*`.execute(db);
+  return rows;
+}
+
+export interface ClaimedDelivery {
+  readonly id: number;
+  readonly event_id: string;
+  readonly attempts: number;
+  readonly first_attempt_at: Date | null;
+}
+
+export interface DeliveryClaim {
+  /** The subscription as it is now (url, events, key may have changed since the lane started). */
+  readonly webhook: WebhookRow;
+  readonly deliveries: readonly ClaimedDelivery[];
+}
+
+/**
+ * Moves the next due deliveries of `webhookId` (at most `max`, in order, stopping before the first
+ * one waiting for a retry) to `sending`; undefined when the subscription is no longer this
+ * worker's or no longer active.
+ */
+export async function claimDeliveries(db: Db, webhookId: string, workerId: string, max: number, now: Date): Promise<DeliveryClaim | undefined> {
+  return db.transaction().execute(async (trx) => {
+    const webhook = await trx
+      .selectFrom('webhooks')
+      .selectAll()
+      .where('id', '=', webhookId)
+      .where('claimed_by', '=', workerId)
+      .where('status', '=', 'active')
+      .executeTakeFirst();
+    if (!webhook) return undefined;
+    const { rows } = await sql<{ id: number; next_attempt_at: Date | number }>`
+      SELECT id, next_attempt_at FROM webhook_deliveries
+      WHERE webhook_id = ${webhookId} AND status IN ('pending', 'sending')
+      ORDER BY id LIMIT ${max}
+      FOR UPDATE`.execute(trx);
+    const due: number[] = [];
+    for (const row of rows) {
+      // pg reads '-infinity' as the number -Infinity.
+      const at = row.next_attempt_at instanceof Date ? row.next_attempt_at.getTime() : Number(row.next_attempt_at);
+      if (at > now.getTime()) break;
+      due.push(row.id);
+    }
+    if (due.length === 0) return { webhook, deliveries: [] };
+    const { rows: deliveries } = await sql<ClaimedDelivery>`
+      UPDATE webhook_deliveries SET status = 'sending', claimed_by = ${workerId}
+      WHERE id = ANY(${due}::bigint[])
+      RETURNING id, event_id, attempts, first_attempt_at`.execute(trx);
+    return { webhook, deliveries: [...deliveries].sort((a, b) => a.id - b.id) };
+  });
+}

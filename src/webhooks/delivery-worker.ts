@@ -1,0 +1,286 @@
+/**
+ * Webhook delivery. A delivery (one event for one subscription) moves through:
+ *
+ *   pending ──claim──▶ sending ──▶ delivered
+ *      ▲                  │  ├──▶ failed     (still failing WEBHOOK_RETRY_WINDOW_SECONDS after its first attempt)
+ *      └──── backoff ─────┤  ├──▶ filtered   (extra_filter said no; nothing sent)
+ *      └──── released ────┘  └──▶ expired    (the event left the log before it could be sent)
+ *   sending, worker died ──(lease lapses)──▶ claimed again and re-sent
+ *
+ * and a subscription through `active ⇄ paused` (by its owner's PUT, or by itself: auto-pause.ts).
+ *
+ * Where the work comes from. Every event is inserted by SQL somewhere (recordEvents, and set-wise
+ * by the bulk edit and lead delete statements), so the fan-out is in the database: a
+ * statement-level AFTER INSERT trigger on `events` (migration 0016) inserts one delivery per event
+ * and matching active subscription, in the transaction that records the event. That makes a
+ * delivery exist exactly when its event does (no scan of the log with a time cursor, which would
+ * miss events whose date_updated commits out of order: src/events/event-page.ts), and costs one
+ * index probe per statement for organizations without webhooks. A bulk edit's batch pays for the
+ * insert of its deliveries and nothing else: it never waits on a receiver.
+ *
+ * Order and bounds. A worker takes a whole subscription under a lease (claim.ts;
+ * WEBHOOK_LEASE_SECONDS, 30 s, renewed every 10 s) and runs it in a lane of its own, so a slow
+ * receiver holds only its own lane (WEBHOOK_WORKER_LANES lanes per process). A lane claims the
+ * next 100 deliveries in order and POSTs them, WEBHOOK_MAX_IN_FLIGHT at once (default 1: strictly
+ * one after the other, in event order); when one fails, none after it is sent until it is
+ * delivered or given up (its retry holds the subscription). Outcomes are written per claimed batch;
+ * a worker killed in between re-sends at most the batch it held (`sending` rows): at least once.
+ *
+ * Wake-up: the trigger NOTIFYs `sluice_webhooks` at commit; a 1 s poll covers retries coming due
+ * and a lost LISTEN connection.
+ */
+import { randomBytes } from 'node:crypto';
+import type http from 'node:http';
+import { sql } from 'kysely';
+import pg from 'pg';
+import type { BackgroundWorker, WorkerDeps } from '../worker/registry.ts';
+import { eventLogColumns, eventResponse, type EventLogRow } from '../events/serialize.ts';
+import { OutboundGuard } from '../net/outbound-guard.ts';
+import { keyringFor } from '../secrets/keyring.ts';
+import { openSecret } from '../secrets/sealed-secret.ts';
+import { WEBHOOK_KEY_CONTEXT } from '../secrets/stored-secrets.ts';
+import type { Db } from '../db/database.ts';
+import type { WebhookEventSpec } from '../db/schema.ts';
+import { claimDeliveries, claimSubscriptions, type ClaimedDelivery } from './claim.ts';
+import { matchesFilter, type ExtraFilter } from './extra-filter.ts';
+import { pauseOverBacklog, pruneDeliveries } from './reaper.ts';
+import { recordOutcomes, type Outcome } from './record-outcomes.ts';
+import { agentFor, postWebhook } from './send.ts';
+import type { WebhookRow } from './serialize.ts';
+import { signatureHeaders } from './signature.ts';
+
+export const WEBHOOK_NOTIFY_CHANNEL = 'sluice_webhooks';
+
+/** Deliveries a lane claims at once: the most a crash can make it send twice. */
+const CLAIM_BATCH = 100;
+
+export interface WebhookWorkerOptions {
+  readonly workerId?: string;
+  readonly pollMs?: number;
+  readonly reapEveryMs?: number;
+  /** Deliveries claimed per batch (CLAIM_BATCH). */
+  readonly claimBatch?: number;
+}
+
+/** Whether `event` passes the subscription's entries for its object_type and action. */
+function wanted(specs: readonly WebhookEventSpec[], event: Record<string, unknown>): boolean {
+  const entries = specs.filter((s) => s.object_type === event.object_type && s.action === event.action);
+  return entries.some((s) => s.extra_filter === undefined || matchesFilter(s.extra_filter as ExtraFilter, event));
+}
+
+async function loadEvents(db: Db, organizationId: string, ids: readonly string[]): Promise<Map<string, Record<string, unknown>>> {
+  const { rows } = await sql<EventLogRow>`
+    SELECT ${eventLogColumns} FROM events e
+    WHERE e.organization_id = ${organizationId} AND e.id = ANY(${ids as string[]}::text[])`.execute(db);
+  return new Map(rows.map((row) => [row.id, eventResponse(row)]));
+}
+
+/** Creates the webhook delivery worker (one per process; any number of processes). */
+export function createWebhookDeliveryWorker(deps: WorkerDeps, options: WebhookWorkerOptions = {}): BackgroundWorker {
+  const { db, config, log, clock } = deps;
+  const settings = config.webhooks;
+  const workerId = options.workerId ?? `wh_${process.pid}_${randomBytes(6).toString('hex')}`;
+  const pollMs = options.pollMs ?? 1000;
+  const reapEveryMs = options.reapEveryMs ?? 5000;
+  const claimBatch = options.claimBatch ?? CLAIM_BATCH;
+  const guard = OutboundGuard.forConfig(config);
+  const keyring = keyringFor(config);
+
+  let running = false;
+  let loop: Promise<void> | undefined;
+  let wake: (() => void) | undefined;
+  let listener: pg.Client | undefined;
+  const timers: NodeJS.Timeout[] = [];
+  /** Lanes by subscription id. */
+  const lanes = new Map<string, Promise<void>>();
+  /** Subscriptions whose lease this worker no longer holds (heartbeat found them gone). */
+  const lost = new Set<string>();
+
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        wake = undefined;
+        resolve();
+      }, ms);
+      wake = () => {
+        clearTimeout(timer);
+        wake = undefined;
+        resolve();
+      };
+    });
+
+  /** Sends one claimed batch; returns its outcomes and whether one failed. */
+  const sendBatch = async (webhook: WebhookRow, deliveries: readonly ClaimedDelivery[], agent: http.Agent, key: string | Error): Promise<{ outcomes: Outcome[]; failed: boolean }> => {
+    const events = await loadEvents(db, webhook.organization_id, deliveries.map((d) => d.event_id));
+    const url = new URL(webhook.url);
+    const outcomes: Outcome[] = [];
+    const inFlight = new Set<Promise<void>>();
+    let failed = false;
+    for (const delivery of deliveries) {
+      while (inFlight.size >= settings.maxInFlight) await Promise.race(inFlight);
+      if (failed || !running || lost.has(webhook.id)) {
+        outcomes.push({ kind: 'released', delivery });
+        continue;
+      }
+      const event = events.get(delivery.event_id);
+      if (!event) {
+        outcomes.push({ kind: 'expired', delivery });
+        continue;
+      }
+      if (!wanted(webhook.events, event)) {
+        outcomes.push({ kind: 'filtered', delivery });
+        continue;
+      }
+      const at = clock.now();
+      if (key instanceof Error) {
+        outcomes.push({ kind: 'attempted', delivery, at, result: { ok: false, statusCode: null, latencyMs: 0, error: key.message } });
+        failed = true;
+        continue;
+      }
+      const body = JSON.stringify({ subscription_id: webhook.id, event });
+      const task = postWebhook({
+        url,
+        body,
+        headers: { ...signatureHeaders(key, body, at) },
+        verifySsl: webhook.verify_ssl,
+        guard,
+        timeoutMs: settings.timeoutMs,
+        maxResponseBytes: settings.maxResponseBytes,
+        agent,
+      }).then((result) => {
+        outcomes.push({ kind: 'attempted', delivery, at, result });
+        if (!result.ok) failed = true;
+      });
+      inFlight.add(task);
+      void task.finally(() => inFlight.delete(task));
+    }
+    await Promise.all(inFlight);
+    return { outcomes, failed };
+  };
+
+  /** Delivers one subscription until its queue is empty, a delivery fails, or the lease is lost. */
+  const runLane = async (claimed: WebhookRow): Promise<void> => {
+    let agent: http.Agent | undefined;
+    let agentKey = '';
+    try {
+      while (running && !lost.has(claimed.id)) {
+        const claim = await claimDeliveries(db, claimed.id, workerId, claimBatch, clock.now());
+        if (!claim || claim.deliveries.length === 0) break;
+        const { webhook } = claim;
+        const wantedAgent = `${new URL(webhook.url).protocol}|${settings.maxInFlight}`;
+        if (!agent || agentKey !== wantedAgent) {
+          agent?.destroy();
+          agent = agentFor(new URL(webhook.url), settings.maxInFlight);
+          agentKey = wantedAgent;
+        }
+        let key: string | Error;
+        try {
+          key = openSecret(keyring, webhook.signature_key, WEBHOOK_KEY_CONTEXT);
+        } catch (error) {
+          log.error({ err: error, webhook: webhook.id }, 'webhooks: cannot read the signature key');
+          key = new Error("This subscription's signature key cannot be read by this server (its secret key differs); ask the operator.");
+        }
+        const { outcomes, failed } = await sendBatch(webhook, claim.deliveries, agent, key);
+        for (let attempt = 0; ; attempt += 1) {
+          try {
+            await recordOutcomes(db, webhook.id, workerId, outcomes, settings, clock);
+            break;
+          } catch (error) {
+            // Unrecorded outcomes would be sent again: retry while this worker lives.
+            log.error({ err: error, attempt }, 'webhooks: could not record outcomes; retrying');
+            if (!running && attempt >= 3) throw error;
+            await new Promise((r) => setTimeout(r, Math.min(5000, 200 * 2 ** attempt)));
+          }
+        }
+        if (failed) break;
+      }
+    } finally {
+      agent?.destroy();
+      lost.delete(claimed.id);
+      await db
+        .updateTable('webhooks')
+        .set({ claimed_by: null, lease_expires_at: null })
+        .where('id', '=', claimed.id)
+        .where('claimed_by', '=', workerId)
+        .execute()
+        .catch((error: unknown) => log.warn({ err: error }, 'webhooks: could not release a lease (it lapses by itself)'));
+    }
+  };
+
+  const startLane = (webhook: WebhookRow) => {
+    const lane = runLane(webhook)
+      .catch((error: unknown) => log.error({ err: error, webhook: webhook.id }, 'webhooks: lane failed'))
+      .finally(() => {
+        lanes.delete(webhook.id);
+        wake?.();
+      });
+    lanes.set(webhook.id, lane);
+  };
+
+  const run = async () => {
+    while (running) {
+      const room = settings.workerLanes - lanes.size;
+      if (room > 0) {
+        try {
+          const claimed = await claimSubscriptions(db, workerId, room, settings.leaseSeconds, clock.now(), [...lanes.keys()]);
+          for (const webhook of claimed) startLane(webhook);
+        } catch (error) {
+          log.error({ err: error }, 'webhooks: claim failed');
+        }
+      }
+      if (!running) break;
+      await sleep(pollMs);
+    }
+  };
+
+  const heartbeat = async () => {
+    if (lanes.size === 0) return;
+    const ids = [...lanes.keys()];
+    const { rows } = await sql<{ id: string }>`
+      UPDATE webhooks SET lease_expires_at = now() + make_interval(secs => ${settings.leaseSeconds})
+      WHERE id = ANY(${ids}::text[]) AND claimed_by = ${workerId} AND status = 'active'
+      RETURNING id`.execute(db);
+    const held = new Set(rows.map((r) => r.id));
+    for (const id of ids) if (!held.has(id) && lanes.has(id)) lost.add(id);
+  };
+
+  const listen = async () => {
+    const client = new pg.Client({ connectionString: deps.connectionString });
+    client.on('notification', () => wake?.());
+    client.on('error', (error) => {
+      log.warn({ err: error }, 'webhooks: LISTEN connection lost; polling until it is back');
+      listener = undefined;
+      if (running) setTimeout(() => void listen().catch(() => {}), 2000);
+    });
+    await client.connect();
+    await client.query(`LISTEN ${WEBHOOK_NOTIFY_CHANNEL}`);
+    listener = client;
+  };
+
+  return {
+    name: 'webhook-delivery',
+    async start() {
+      running = true;
+      await listen().catch((error) => log.warn({ err: error }, 'webhooks: LISTEN failed; polling'));
+      timers.push(
+        setInterval(() => void heartbeat().catch((error) => log.warn({ err: error }, 'webhooks: heartbeat failed')), Math.max(250, (settings.leaseSeconds * 1000) / 3)),
+        setInterval(() => {
+          void pauseOverBacklog(db, settings, clock)
+            .then((ids) => ids.length > 0 && log.warn({ webhooks: ids }, 'webhooks: paused for their backlog'))
+            .then(() => pruneDeliveries(db, settings))
+            .catch((error) => log.warn({ err: error }, 'webhooks: reaper failed'));
+        }, reapEveryMs),
+      );
+      for (const timer of timers) timer.unref();
+      loop = run();
+    },
+    async stop() {
+      running = false;
+      wake?.();
+      await loop;
+      await Promise.allSettled([...lanes.values()]);
+      for (const timer of timers) clearInterval(timer);
+      await listener?.end().catch(() => {});
+    },
+  };
+}

@@ -139,6 +139,7 @@ describe('console: starting bulk actions', () => {
     const dialog = page.getByRole('dialog');
     await dialog.getByLabel('Template').selectOption({ label: 'Hello' });
     await until(async () => (await dialog.getByTestId('email-preview').count()) === 2, 'two previews');
+    await dialog.getByTestId('skip-estimate').getByText('1 of them has no contact with an email address', { exact: false }).waitFor();
     assert.deepEqual((await dialog.getByTestId('preview-subject').allTextContents()).sort(), ['Hello Jane', 'Hello Mary']);
     const frame = page.frameLocator('iframe[title="Email body for jane@one.example"]');
     await frame.getByText('Dear Jane Doe of Mailto One').waitFor();

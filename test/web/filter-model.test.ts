@@ -51,6 +51,8 @@ const rawJson = fc.oneof(
   fc.record({ type: fc.constant('field_condition'), field: fc.record({ type: fc.constant('regular_field'), object_type: fc.constant('lead'), field_name: fc.constant('name') }), condition: fc.record({ type: fc.constant('text'), mode, value: text, extra: fc.boolean() }) }),
   fc.record({ type: fc.constant('has_related'), this_object_type: fc.constant('lead'), related_object_type: fc.constant('address'), related_query: fc.record({ type: fc.constant('match_all') }) }),
   fc.record({ type: fc.constant('or'), queries: fc.constant([]), negate: fc.constant(false) }),
+  // lead → contact_email directly is not a relation the API knows (it goes through contact)
+  fc.record({ type: fc.constant('has_related'), this_object_type: fc.constant('lead'), related_object_type: fc.constant('contact_email'), related_query: fc.record({ type: fc.constant('field_condition'), field: fc.record({ type: fc.constant('regular_field'), object_type: fc.constant('contact_email'), field_name: fc.constant('email') }), condition: fc.record({ type: fc.constant('exists') }) }) }),
 );
 
 const fieldFor = (via: string) =>
@@ -118,7 +120,7 @@ describe('filter builder model', () => {
     same(toQuery(tree), { type: 'and', queries: [{ type: 'object_type', object_type: 'lead' }, q] });
   });
 
-  test('contact conditions are has_related clauses; a negated one carries negate on the has_related node', () => {
+  test('contact email conditions are has_related clauses through the contact; a negated one carries negate on the outer node', () => {
     const node: FilterNode = {
       kind: 'condition',
       negate: true,
@@ -129,8 +131,13 @@ describe('filter builder model', () => {
     same(nodeToJson(node), {
       type: 'has_related',
       this_object_type: 'lead',
-      related_object_type: 'contact_email',
-      related_query: { type: 'field_condition', field: { type: 'regular_field', object_type: 'contact_email', field_name: 'email' }, condition: { type: 'text', mode: 'phrase', value: 'example.com' } },
+      related_object_type: 'contact',
+      related_query: {
+        type: 'has_related',
+        this_object_type: 'contact',
+        related_object_type: 'contact_email',
+        related_query: { type: 'field_condition', field: { type: 'regular_field', object_type: 'contact_email', field_name: 'email' }, condition: { type: 'text', mode: 'phrase', value: 'example.com' } },
+      },
       negate: true,
     });
   });

@@ -110,6 +110,23 @@ describe('console: leads page', () => {
     await context.close();
   });
 
+  test('a contact email condition (lead → contact → contact_email) counts what the API counts', async () => {
+    const { context, page } = await s.newPage();
+    await signIn(page, s.t.orgA.api_key);
+    await page.getByRole('button', { name: 'Add condition' }).click();
+    const leaf = page.getByTestId('condition').nth(0);
+    await leaf.getByLabel('Field').selectOption({ label: 'Contact email' });
+    await leaf.getByLabel('Match').selectOption({ label: 'exactly' });
+    await leaf.getByLabel('Text').fill('p7@acme7.example');
+    await waitCount(page, 1);
+    await page.getByText('Filter as JSON (s_query)').click();
+    const { query } = JSON.parse(await page.getByLabel('s_query JSON').inputValue());
+    assert.equal(await apiCount(query), 1);
+    assert.equal(query.queries[1].related_object_type, 'contact');
+    assert.equal(query.queries[1].related_query.related_object_type, 'contact_email');
+    await context.close();
+  });
+
   test('the JSON editor round-trips: a clause the builder cannot show stays JSON and still filters', async () => {
     const { context, page } = await s.newPage();
     await signIn(page, s.t.orgA.api_key);

@@ -46,9 +46,34 @@ export function EmailForm(props: LaunchProps) {
     },
   });
 
+  // Leads that will be skipped for want of an address: the filter and no contact email at all.
+  const noEmail = useQuery({
+    queryKey: ['no-email-count', JSON.stringify(props.query)],
+    queryFn: async () => {
+      const query = {
+        type: 'and',
+        queries: [props.query, {
+            type: 'has_related',
+            this_object_type: 'lead',
+            related_object_type: 'contact',
+            related_query: { type: 'has_related', this_object_type: 'contact', related_object_type: 'contact_email', related_query: { type: 'match_all' } },
+            negate: true,
+          }],
+      };
+      const res = await api<{ count: { total: number } }>('POST', 'data/search/', { body: { query, include_counts: true, _limit: 1, _fields: { lead: ['id'] } } });
+      return res.count.total;
+    },
+  });
+
   return (
     <form onSubmit={submitHandler(() => start.mutate({ template_id: templateId, email_account_id: account || undefined, contact_preference: preference, send_done_email: sendDone }))}>
-      <p>Sends to the {props.count ?? '…'} leads the current filter matches (leads without an email address, or unsubscribed, are skipped).</p>
+      <p>Sends to the {props.count ?? '…'} leads the current filter matches.</p>
+      <p data-testid="skip-estimate">
+        {noEmail.data === undefined
+          ? 'Counting leads without an email address…'
+          : `${noEmail.data} of them ha${noEmail.data === 1 ? 's' : 've'} no contact with an email address and will be skipped (no_email).`}{' '}
+        Unsubscribed addresses and, per lead, repeated addresses are skipped as well; the action's items name each reason.
+      </p>
       <Field label="Template" error={err('template_id')}>
         {(p) => (
           <select {...p} value={templateId} onChange={(e) => setTemplateId(e.target.value)}>

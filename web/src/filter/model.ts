@@ -16,7 +16,7 @@
 export type TextMode = 'full_words' | 'phrase' | 'beginning_of_words' | 'exact_value';
 export const TEXT_MODES: readonly TextMode[] = ['full_words', 'phrase', 'beginning_of_words', 'exact_value'];
 
-/** Which object a condition is on: the lead itself, or (through has_related) its contacts, emails or phones. */
+/** Which object a condition is on: the lead itself, or (through has_related) its contacts, or their emails or phones. */
 export type Via = 'lead' | 'contact' | 'contact_email' | 'contact_phone';
 export const VIAS: readonly Via[] = ['lead', 'contact', 'contact_email', 'contact_phone'];
 
@@ -216,6 +216,17 @@ function fieldConditionFromJson(raw: Json, objectType: Via): { field: FieldRef; 
   return field && condition ? { field, condition } : undefined;
 }
 
+/**
+ * The related query of a `has_related` node from `from` to `to` (negate allowed only on the
+ * outermost node, which the caller reads), or undefined when `raw` is not exactly that.
+ */
+function relatedQueryOf(raw: Json, from: Via, to: Via): Json | undefined {
+  if (raw.type !== 'has_related' || !hasKeys(raw, ['type', 'this_object_type', 'related_object_type', 'related_query'], from === 'lead' ? ['negate'] : [])) return undefined;
+  if (raw.this_object_type !== from || raw.related_object_type !== to || !isObject(raw.related_query)) return undefined;
+  if ('negate' in raw.related_query) return undefined;
+  return raw.related_query;
+}
+
 /** The builder node for one query node (a `raw` node when the builder cannot show it exactly). */
 export function nodeFromJson(raw: unknown): FilterNode {
   const asRaw: FilterNode = { kind: 'raw', json: raw };
@@ -238,12 +249,17 @@ export function nodeFromJson(raw: unknown): FilterNode {
       return parsed ? { kind: 'condition', negate, via: 'lead', ...parsed } : asRaw;
     }
     case 'has_related': {
-      if (!hasKeys(raw, ['type', 'this_object_type', 'related_object_type', 'related_query'], ['negate'])) return asRaw;
-      const via = raw.related_object_type as Via;
-      if (raw.this_object_type !== 'lead' || via === 'lead' || !VIAS.includes(via) || !isObject(raw.related_query)) return asRaw;
-      if ('negate' in raw.related_query) return asRaw;
-      const parsed = fieldConditionFromJson(raw.related_query, via);
-      return parsed ? { kind: 'condition', negate, via, ...parsed } : asRaw;
+      const inner = relatedQueryOf(raw, 'lead', 'contact');
+      if (!inner) return asRaw;
+      const onContact = fieldConditionFromJson(inner, 'contact');
+      if (onContact) return { kind: 'condition', negate, via: 'contact', ...onContact };
+      // Emails and phones hang off contacts: lead → contact → contact_email | contact_phone.
+      for (const via of ['contact_email', 'contact_phone'] as const) {
+        const deeper = relatedQueryOf(inner, 'contact', via);
+        const parsed = deeper && fieldConditionFromJson(deeper, via);
+        if (parsed) return { kind: 'condition', negate, via, ...parsed };
+      }
+      return asRaw;
     }
     default:
       return asRaw;
@@ -260,7 +276,9 @@ export function nodeToJson(node: FilterNode): unknown {
     case 'condition': {
       const fc = { type: 'field_condition', field: fieldToJson(node.field, node.via), condition: conditionToJson(node.condition) };
       if (node.via === 'lead') return withNegate(node.negate, fc);
-      return withNegate(node.negate, { type: 'has_related', this_object_type: 'lead', related_object_type: node.via, related_query: fc });
+      const onContact =
+        node.via === 'contact' ? fc : { type: 'has_related', this_object_type: 'contact', related_object_type: node.via, related_query: fc };
+      return withNegate(node.negate, { type: 'has_related', this_object_type: 'lead', related_object_type: 'contact', related_query: onContact });
     }
     case 'raw':
       return node.json;

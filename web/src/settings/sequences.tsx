@@ -57,6 +57,8 @@ function bodyOf(d: Draft) {
 export function SequencesSettings() {
   const sequences = useSequences();
   const [selected, setSelected] = useState('');
+  // Kept here: saving a new sequence swaps its editor for the stored one's.
+  const [notice, setNotice] = useState('');
   const current = sequences.data?.find((s) => s.id === selected);
   return (
     <>
@@ -79,8 +81,19 @@ export function SequencesSettings() {
           New sequence
         </button>
       </div>
-      {selected === NEW ? <SequenceEditor key={NEW} onSaved={(s) => setSelected(s.id)} /> : null}
-      {current ? <SequenceEditor key={current.id} sequence={current} onSaved={() => undefined} /> : null}
+      <p role="status" className="muted">
+        {notice}
+      </p>
+      {selected === NEW ? (
+        <SequenceEditor
+          key={NEW}
+          onSaved={(s) => {
+            setNotice(`Saved “${s.name}”.`);
+            setSelected(s.id);
+          }}
+        />
+      ) : null}
+      {current ? <SequenceEditor key={current.id} sequence={current} onSaved={(s) => setNotice(`Saved “${s.name}”.`)} /> : null}
     </>
   );
 }
@@ -89,11 +102,9 @@ function SequenceEditor({ sequence, onSaved }: { sequence?: Sequence; onSaved: (
   const queryClient = useQueryClient();
   const templates = useTemplates();
   const [draft, setDraft] = useState<Draft>(draftOf(sequence));
-  const [saved, setSaved] = useState('');
   const save = useMutation({
     mutationFn: () => (sequence ? api<Sequence>('PUT', `sequence/${sequence.id}/`, { body: bodyOf(draft) }) : api<Sequence>('POST', 'sequence/', { body: bodyOf(draft) })),
     onSuccess: async (s) => {
-      setSaved(`Saved “${s.name}”.`);
       setDraft(draftOf(s));
       await queryClient.invalidateQueries({ queryKey: ['sequences'] });
       onSaved(s);
@@ -214,9 +225,6 @@ function SequenceEditor({ sequence, onSaved }: { sequence?: Sequence; onSaved: (
         <button type="submit" disabled={save.isPending}>
           {sequence ? 'Save sequence' : 'Create sequence'}
         </button>
-        <span role="status" className="muted">
-          {saved}
-        </span>
       </div>
     </form>
   );

@@ -17,6 +17,8 @@ const NEW = '__new__';
 export function TemplatesSettings() {
   const templates = useTemplates();
   const [selected, setSelected] = useState<string>('');
+  // Kept here: saving a new template swaps its editor for the stored one's.
+  const [notice, setNotice] = useState('');
   const current = templates.data?.find((t) => t.id === selected);
   return (
     <>
@@ -39,8 +41,19 @@ export function TemplatesSettings() {
           New template
         </button>
       </div>
-      {selected === NEW ? <TemplateEditor key={NEW} onSaved={(t) => setSelected(t.id)} /> : null}
-      {current ? <TemplateEditor key={current.id} template={current} onSaved={() => undefined} /> : null}
+      <p role="status" className="muted">
+        {notice}
+      </p>
+      {selected === NEW ? (
+        <TemplateEditor
+          key={NEW}
+          onSaved={(t) => {
+            setNotice(`Saved “${t.name}”.`);
+            setSelected(t.id);
+          }}
+        />
+      ) : null}
+      {current ? <TemplateEditor key={current.id} template={current} onSaved={(t) => setNotice(`Saved “${t.name}”.`)} /> : null}
     </>
   );
 }
@@ -51,14 +64,12 @@ function TemplateEditor({ template, onSaved }: { template?: Template; onSaved: (
   const [subject, setSubject] = useState(template?.subject ?? '');
   const [body, setBody] = useState(template?.body ?? '');
   const [leadId, setLeadId] = useState('');
-  const [saved, setSaved] = useState('');
   const save = useMutation({
     mutationFn: () =>
       template
         ? api<Template>('PUT', `email_template/${template.id}/`, { body: { name, subject, body } })
         : api<Template>('POST', 'email_template/', { body: { name, subject, body } }),
     onSuccess: async (t) => {
-      setSaved(`Saved “${t.name}”.`);
       await queryClient.invalidateQueries({ queryKey: ['templates'] });
       await queryClient.invalidateQueries({ queryKey: ['template-preview', t.id] });
       onSaved(t);
@@ -93,9 +104,6 @@ function TemplateEditor({ template, onSaved }: { template?: Template; onSaved: (
         <button type="submit" disabled={save.isPending}>
           {template ? 'Save template' : 'Create template'}
         </button>
-        <p role="status" className="muted">
-          {saved}
-        </p>
       </form>
       <section aria-labelledby="tpl-preview-heading">
         <h3 id="tpl-preview-heading">Preview</h3>

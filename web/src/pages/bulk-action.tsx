@@ -6,8 +6,8 @@ import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api } from '../api/client.ts';
 import { ActionButtons, Progress, StatusPill } from '../bulk/action-controls.tsx';
-import { describeAction, KIND_LABELS, TERMINAL, type BulkKind } from '../bulk/kinds.ts';
-import { POLL_MS, useBulkAction, useRates } from '../bulk/use-bulk.ts';
+import { describeAction, KIND_LABELS, type BulkKind } from '../bulk/kinds.ts';
+import { useBulkAction, useRates } from '../bulk/use-bulk.ts';
 import { useNames } from '../bulk/use-names.ts';
 import { Field, FormErrors } from '../components/form.tsx';
 import { href } from '../router.ts';
@@ -58,11 +58,14 @@ export function BulkActionPage({ kind, id }: { kind: string; id: string }) {
   const [outcome, setOutcome] = useState('');
   const [skip, setSkip] = useState(0);
   const [csvError, setCsvError] = useState<unknown>(null);
-  const live = action.data && !TERMINAL.includes(action.data.status);
+  // Keyed on the action's progress: items are read again whenever the polled action moves on, and
+  // a page read while it was still loading is never shown once it is done.
+  const progress = action.data ? `${action.data.status}:${action.data.n_leads_processed ?? 0}` : '';
   const items = useQuery({
-    queryKey: ['bulk', 'items', kind, id, outcome, skip],
+    queryKey: ['bulk', 'items', kind, id, outcome, skip, progress],
+    enabled: progress !== '',
     queryFn: () => api<{ data: Item[]; has_more: boolean }>('GET', `bulk_action/${kind}/${id}/items/?_limit=${PAGE}&_skip=${skip}${outcome ? `&status=${outcome}` : ''}`),
-    refetchInterval: live ? POLL_MS : false,
+    placeholderData: (previous, query) => (query && query.queryKey[4] === outcome && query.queryKey[5] === skip ? previous : undefined),
   });
   const a = action.data;
   return (

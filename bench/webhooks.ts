@@ -12,7 +12,10 @@
  *    when it had every event (each lead's event, each once, signature checked on a sample), giving
  *    deliveries per second; the slow one is waited for up to BENCH_CATCHUP_SECONDS (default 900),
  *    and its rate so far is reported if it has not caught up by then.
- * Prints a Markdown table; BENCH_WRITE=1 also writes it into BENCHMARKS.md.
+ * Before those, what the fan-out trigger adds to one INSERT of 1,000 lead.updated events (a bulk
+ * edit batch's event statement), rolled back, median of 9 alternating: no active webhook anywhere;
+ * active webhooks in another organization only; the two subscriptions of this organization active.
+ * Prints Markdown tables; BENCH_WRITE=1 also writes them into BENCHMARKS.md.
  */
 import { createHmac } from 'node:crypto';
 import fs from 'node:fs';
@@ -45,6 +48,8 @@ const { openBenchDatabase } = await import('./lib/bench-database.ts');
 const { writeBenchmarkSection } = await import('./lib/benchmarks-md.ts');
 const { startServerProcess } = await import('./lib/server-process.ts');
 const { markdownTable } = await import('./lib/table.ts');
+const { timeRolledBack } = await import('./lib/rolled-back.ts');
+const { summarize } = await import('./lib/stats.ts');
 
 interface Receiver {
   readonly name: string;
@@ -126,6 +131,44 @@ try {
     receiver.key = hook.signature_key;
   }
 
+  // The trigger's cost on one batch's event statement.
+  const other = await createOrganization(db, { name: `Webhook benchmark neighbour ${Date.now()}`, userEmail: 'neighbour@example.com' });
+  await pool.query(
+    `INSERT INTO webhooks (id, organization_id, url, events, status, signature_key) VALUES ($1, $2, 'http://127.0.0.1:9/', '[{"object_type":"lead","action":"updated"}]', 'paused', 'unused')`,
+    [`whsub_bench_${Date.now()}`, other.organization_id],
+  );
+  const setStatus = (orgId: string, status: string) => pool.query('UPDATE webhooks SET status = $2 WHERE organization_id = $1', [orgId, status]);
+  const insertBatch = () =>
+    timeRolledBack(pool, async (client) => {
+      await client.query(
+        `INSERT INTO events (id, organization_id, object_type, object_id, lead_id, action, changed_fields, data, previous_data, meta, date_created, date_updated)
+         SELECT 'ev_bench' || g || md5(random()::text), $1, 'lead', 'lead_bench' || g, 'lead_bench' || g, 'updated', '["custom.x"]',
+                jsonb_build_object('id', 'lead_bench' || g, 'custom.x', 'v'), '{"custom.x": null}', '{"bulk_action_id": "bulkedit_x"}', clock_timestamp(), clock_timestamp()
+         FROM generate_series(1, 1000) g`,
+        [organizationId],
+      );
+    });
+  const setups: [string, () => Promise<unknown>][] = [
+    ['no active webhook', async () => { await setStatus(organizationId, 'paused'); await setStatus(other.organization_id, 'paused'); }],
+    ['active webhook in another organization only', async () => { await setStatus(organizationId, 'paused'); await setStatus(other.organization_id, 'active'); }],
+    ['two active subscriptions (lead.updated) in this organization', async () => { await setStatus(organizationId, 'active'); await setStatus(other.organization_id, 'paused'); }],
+  ];
+  const samples = setups.map(() => [] as number[]);
+  for (let i = 0; i < 10; i++) {
+    for (const [index, [, prepare]] of setups.entries()) {
+      await prepare();
+      const ms = await insertBatch();
+      if (i > 0) samples[index]!.push(ms);
+    }
+  }
+  await pool.query('DELETE FROM webhooks WHERE organization_id = $1', [other.organization_id]);
+  await setStatus(organizationId, 'paused');
+  const fanOut = setups.map(([label], index) => {
+    const sum = summarize(samples[index]!);
+    return [label, `${sum.median.toFixed(1)} ms`, `${sum.p95.toFixed(1)} ms`, `${(sum.median / summarize(samples[0]!).median).toFixed(2)}x`];
+  });
+  log(`fan-out cost: ${fanOut.map((r) => `${r[0]} ${r[1]}`).join('; ')}`);
+
   let round = 0;
   async function bulkEdit(): Promise<number> {
     round += 1;
@@ -187,6 +230,12 @@ try {
   const markdown = [
     `Command: \`npm run bench:webhooks\` (BENCH_WEBHOOK_LEADS=${LEADS}, BENCH_SLOW_MS=${SLOW_MS}, BENCH_RUNS=${RUNS}). Run ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC;`,
     `PostgreSQL ${pgVersion}; ${os.cpus().length} CPUs, load ${loadBefore} before, ${load()} after; Node ${process.version}; WEBHOOK_MAX_IN_FLIGHT default (1).`,
+    '',
+    'One INSERT of 1,000 lead.updated events (a bulk edit batch\'s event statement), rolled back, median of 9:',
+    '',
+    markdownTable(['webhooks', 'median', 'p95', 'vs none'], fanOut),
+    '',
+    'Bulk edit of every lead, through the API and the engine (`sluice serve --role all`):',
     '',
     table,
   ].join('\n');

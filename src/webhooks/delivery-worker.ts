@@ -26,6 +26,12 @@
  * delivered or given up (its retry holds the subscription). Outcomes are written per claimed batch;
  * a worker killed in between re-sends at most the batch it held (`sending` rows): at least once.
  *
+ * "Event order" is the order the deliveries were inserted: the log's (date_updated, id) within one
+ * statement, and the order the statements ran across transactions. Of two concurrent transactions,
+ * the one that inserted first but commits last has its events sent after the other's if the worker
+ * got to those in between: its events were not visible yet. Events of one object are written under
+ * that object's row lock, so they are in order.
+ *
  * Wake-up: the trigger NOTIFYs `sluice_webhooks` at commit; a 1 s poll covers retries coming due
  * and a lost LISTEN connection.
  */
@@ -53,6 +59,11 @@ export const WEBHOOK_NOTIFY_CHANNEL = 'sluice_webhooks';
 
 /** Deliveries a lane claims at once: the most a crash can make it send twice. */
 const CLAIM_BATCH = 100;
+/**
+ * A lane gives its subscription back after this long (and claims again): with more subscriptions
+ * due than WEBHOOK_WORKER_LANES, the others get their turn (claims take the longest-waiting first).
+ */
+const LANE_TURN_MS = 30_000;
 
 export interface WebhookWorkerOptions {
   readonly workerId?: string;
@@ -162,8 +173,9 @@ export function createWebhookDeliveryWorker(deps: WorkerDeps, options: WebhookWo
   const runLane = async (claimed: WebhookRow): Promise<void> => {
     let agent: http.Agent | undefined;
     let agentKey = '';
+    const turnEnds = performance.now() + LANE_TURN_MS;
     try {
-      while (running && !lost.has(claimed.id)) {
+      while (running && !lost.has(claimed.id) && performance.now() < turnEnds) {
         const claim = await claimDeliveries(db, claimed.id, workerId, claimBatch, clock.now());
         if (!claim || claim.deliveries.length === 0) break;
         const { webhook } = claim;
@@ -199,7 +211,8 @@ export function createWebhookDeliveryWorker(deps: WorkerDeps, options: WebhookWo
       lost.delete(claimed.id);
       await db
         .updateTable('webhooks')
-        .set({ claimed_by: null, lease_expires_at: null })
+        // Released now (not null): claims take never-claimed and longest-released first.
+        .set({ claimed_by: null, lease_expires_at: sql<Date>`now()` })
         .where('id', '=', claimed.id)
         .where('claimed_by', '=', workerId)
         .execute()

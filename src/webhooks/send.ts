@@ -38,6 +38,14 @@ export interface PostResult {
 /** Characters of a failed answer's body kept in the delivery log. */
 const ERROR_BODY_CHARS = 200;
 
+function decoded(part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    return part;
+  }
+}
+
 /** A keep-alive agent for `url`'s scheme, with at most `sockets` connections. */
 export function agentFor(url: URL, sockets: number): http.Agent {
   const options = { keepAlive: true, maxSockets: sockets, maxFreeSockets: sockets };
@@ -68,6 +76,8 @@ export function postWebhook(request: PostRequest): Promise<PostResult> {
       port: request.url.port === '' ? undefined : Number(request.url.port),
       path: `${request.url.pathname}${request.url.search}`,
       method: 'POST',
+      // Credentials in the URL (https://user:pass@host/) as HTTP Basic, like any HTTP client.
+      auth: request.url.username ? `${decoded(request.url.username)}:${decoded(request.url.password)}` : undefined,
       agent: request.agent,
       lookup: request.guard.lookup,
       rejectUnauthorized: request.verifySsl,

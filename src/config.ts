@@ -177,7 +177,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxOutputChars: Math.max(1, int(env, 'TEMPLATE_MAX_OUTPUT_CHARS', 2_000_000)),
     },
     bulk: {
-      batchSize: int(env, 'BULK_BATCH_SIZE', 1000),
+      // Measured (bench:bulk's calibration, 1,000,000 leads): 2,500 edits 3,968 leads/s in 630 ms
+      // batches, 1,000 2,784 leads/s; a batch holds its leads' row locks for that long.
+      batchSize: int(env, 'BULK_BATCH_SIZE', 2500),
       batchDelayMs: int(env, 'BULK_BATCH_DELAY_MS', 0),
       leaseSeconds: int(env, 'BULK_LEASE_SECONDS', 30),
       resumeWindowSeconds: int(env, 'BULK_RESUME_WINDOW_SECONDS', 604800),

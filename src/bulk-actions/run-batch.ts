@@ -68,6 +68,11 @@ export async function runBatch(
       .where('organization_id', '=', organizationId)
       .where('action_id', '=', actionId)
       .where('status', '=', 'pending')
+      // Every batch resolves the lowest pending positions and adds their number to
+      // n_leads_processed (below, in the same transaction), so no item below it is pending: the
+      // bound starts the index scan there instead of stepping over every earlier batch's dead
+      // `pending` index entries.
+      .where('position', '>=', row.n_leads_processed)
       .orderBy('position')
       .limit(Math.min(config.bulk.batchSize, kind.maxBatchSize ?? Number.POSITIVE_INFINITY))
       .execute();
@@ -90,7 +95,10 @@ export async function runBatch(
       SET status = v.status, reason = v.reason, n_objects = v.n, date_updated = now()
       FROM unnest(${items.map((i) => i.position)}::int[], ${resolved.map((o) => o.status)}::text[],
                   ${resolved.map((o) => o.reason ?? null)}::text[], ${resolved.map((o) => o.nObjects)}::int[]) AS v(position, status, reason, n)
-      WHERE i.organization_id = ${organizationId} AND i.action_id = ${actionId} AND i.position = v.position`.execute(trx);
+      WHERE i.organization_id = ${organizationId} AND i.action_id = ${actionId} AND i.position = v.position
+        -- The batch's positions as a range too: one index range scan and a hash join, instead of
+        -- an index descent per item (122 -> 79 ms for 2,500 items, EXPLAIN ANALYZE).
+        AND i.position BETWEEN ${items[0]!.position} AND ${items.at(-1)!.position}`.execute(trx);
     const nObjects = resolved.reduce((sum, o) => sum + o.nObjects, 0);
     if (!(await stillOurs(trx, organizationId, actionId, workerId, true))) throw new BatchAbandoned();
     const updated = await trx

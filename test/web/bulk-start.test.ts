@@ -10,12 +10,13 @@ import { before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { insertAccount, insertLead } from '../email/helpers/fixtures.ts';
 import { SmtpSink } from '../email/helpers/smtp-sink.ts';
-import { screenshotBoth, seriousViolations, signIn, startConsole, until, type ConsoleServer } from './helpers/console.ts';
+import { cspViolations, screenshotBoth, seriousViolations, signIn, startConsole, until, type ConsoleServer } from './helpers/console.ts';
 
 describe('console: starting bulk actions', () => {
   let s: ConsoleServer;
   const sink = new SmtpSink();
   let statuses: { id: string; label: string }[];
+  let sequenceId: string;
 
   before(async () => {
     await sink.start();
@@ -34,6 +35,9 @@ describe('console: starting bulk actions', () => {
     await insertAccount(s.t.db, org, s.t.orgA.user_id, { email: 'ann@seller.example', name: 'Ann Seller', smtpPort: sink.port });
     const tmpl = await s.t.call('POST', '/api/v1/email_template/', { body: { name: 'Hello', subject: 'Hello {{ contact.first_name }}', body: '<p>Dear {{ contact.name }} of {{ lead.display_name }}</p>' } });
     assert.equal(tmpl.status, 200, tmpl.text);
+    const seq = await s.t.call('POST', '/api/v1/sequence/', { body: { name: 'Nurture', status: 'active', steps: [{ step_type: 'email', delay: 0, email_template_id: tmpl.body.id }] } });
+    assert.equal(seq.status, 200, seq.text);
+    sequenceId = seq.body.id;
   });
 
   /** Signs in and filters the leads whose name starts with `word`; waits for the count. */
@@ -157,5 +161,29 @@ describe('console: starting bulk actions', () => {
     await until(async () => (await page.getByTestId('item-row').count()) === 1, 'one skipped lead');
     assert.match((await page.getByTestId('item-row').textContent()) ?? '', /no_email/);
     await context.close();
+  });
+
+  test('a bulk sequence subscription subscribes the first contact with an email of each lead', async () => {
+    const { context, page } = await s.newPage();
+    await filterByName(page, 'Mailto', 3);
+    await page.getByRole('button', { name: 'Sequence subscription…' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel('Action (action_type)').selectOption('subscribe');
+    await dialog.getByLabel('Sequence').selectOption({ label: 'Nurture (active)' });
+    await dialog.getByLabel('Sender account').selectOption({ label: 'ann@seller.example' });
+    await dialog.getByLabel('Sender name').fill('Ann Seller');
+    assert.deepEqual(await seriousViolations(page), []);
+    await screenshotBoth(page, 'bulk-sequence-dialog');
+    await dialog.getByRole('button', { name: 'Start sequence subscription' }).click();
+    await page.waitForURL(/#\/bulk\/sequence_subscription\//);
+    await until(async () => (await actionStatus(page)) === 'done', 'the subscription action to finish');
+    const subs = (await s.t.call('GET', `/api/v1/sequence_subscription/?sequence_id=${sequenceId}`)).body.data as any[];
+    assert.deepEqual(subs.map((x) => x.contact_email).sort(), ['jane@one.example', 'mary@two.example']);
+    assert.ok(subs.every((x) => x.sender_name === 'Ann Seller' && x.sender_email === 'ann@seller.example'));
+    await context.close();
+  });
+
+  test('no page broke the Content-Security-Policy', () => {
+    assert.deepEqual(cspViolations, []);
   });
 });

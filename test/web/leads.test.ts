@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { screenshotBoth, seriousViolations, signIn, startConsole, until, type ConsoleServer } from './helpers/console.ts';
+import { cspViolations, screenshotBoth, seriousViolations, signIn, startConsole, until, type ConsoleServer } from './helpers/console.ts';
 
 const LEAD_OBJECT_TYPE = { type: 'object_type', object_type: 'lead' };
 
@@ -213,5 +213,9 @@ describe('console: leads page', () => {
     assert.equal(seen.length, 45);
     assert.equal(new Set(seen).size, 45);
     await context.close();
+  });
+
+  test('no page broke the Content-Security-Policy', () => {
+    assert.deepEqual(cspViolations, []);
   });
 });

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { screenshotBoth, seriousViolations, signIn, startConsole, until, type ConsoleServer } from './helpers/console.ts';
+import { cspViolations, screenshotBoth, seriousViolations, signIn, startConsole, until, type ConsoleServer } from './helpers/console.ts';
 
 describe('console: settings and lead pages', () => {
   let s: ConsoleServer;
@@ -183,5 +183,9 @@ describe('console: settings and lead pages', () => {
     await page.keyboard.press('Escape');
     await until(async () => (await page.getByRole('dialog').count()) === 0, 'dialog closed');
     await context.close();
+  });
+
+  test('no page broke the Content-Security-Policy', () => {
+    assert.deepEqual(cspViolations, []);
   });
 });

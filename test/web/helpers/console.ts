@@ -23,6 +23,9 @@ export const ARTEFACTS = path.resolve('test-results/web');
 
 export const WIDTHS = { desktop: 1280, phone: 375 } as const;
 
+/** Console messages of every page this file opened that report a Content-Security-Policy refusal. */
+export const cspViolations: string[] = [];
+
 export interface ConsoleServer {
   readonly t: TestApp;
   readonly baseUrl: string;
@@ -61,6 +64,9 @@ export async function startConsole(options: { env?: Record<string, string>; emai
       context.setDefaultTimeout(30_000);
       const page = await context.newPage();
       page.on('pageerror', (error) => console.error(`[browser] ${error.message}`));
+      page.on('console', (message) => {
+        if (/Content[ -]Security[ -]Policy/i.test(message.text())) cspViolations.push(message.text());
+      });
       return { context, page };
     },
   };

@@ -88,12 +88,22 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   return file;
 }
 
-/** Screenshots of the current route at both widths (the viewport is put back afterwards). */
+/**
+ * Screenshots of the current route at both widths (the viewport is put back afterwards). At each
+ * width the page must fit: no horizontal scrolling of the page itself (wide tables scroll inside
+ * their own box).
+ */
 export async function screenshotBoth(page: Page, name: string): Promise<void> {
   const before = page.viewportSize() ?? { width: WIDTHS.desktop, height: 900 };
   for (const width of [WIDTHS.desktop, WIDTHS.phone]) {
     await page.setViewportSize({ width, height: 900 });
     await screenshot(page, name);
+    const overflow = await page.evaluate(() => {
+      const doc = (globalThis as any).document;
+      const wide = [...doc.querySelectorAll('body *')].filter((el: any) => el.getBoundingClientRect().right > doc.documentElement.clientWidth + 1 && !el.closest('.table-wrap, dialog:not([open])'));
+      return { scroll: doc.documentElement.scrollWidth, client: doc.documentElement.clientWidth, wide: wide.slice(0, 3).map((el: any) => `${el.tagName.toLowerCase()}.${el.className}`) };
+    });
+    if (overflow.scroll > overflow.client) throw new Error(`${name} at ${width} px is ${overflow.scroll} px wide: ${overflow.wide.join(', ')}`);
   }
   await page.setViewportSize(before);
 }

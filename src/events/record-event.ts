@@ -2,7 +2,7 @@
  * Writes to the event log. Callers pass their transaction, so an event exists exactly when the
  * change it describes was committed.
  */
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import { newEventId } from './event-id.ts';
 
@@ -44,16 +44,21 @@ function row(event: EventInput) {
 }
 
 /**
- * Rows per INSERT: each row binds 15 parameters and PostgreSQL allows 65,535 per statement, so a
- * caller may pass any number of events (a bulk delete's leads with their contacts and emails).
+ * One INSERT from arrays (unnest), one parameter per column whatever the number of events: a
+ * values list binds 15 parameters per row, so 1,000 events were a statement of 15,000 parameters
+ * for Kysely to build and PostgreSQL to parse, and a call had to be split under PostgreSQL's 65,535.
  */
-const ROWS_PER_INSERT = 2_000;
-
-/** Records events (one insert per ROWS_PER_INSERT), inside the caller's transaction. */
 export async function recordEvents(db: Kysely<Database>, events: readonly EventInput[]): Promise<void> {
-  for (let i = 0; i < events.length; i += ROWS_PER_INSERT) {
-    await db.insertInto('events').values(events.slice(i, i + ROWS_PER_INSERT).map(row)).execute();
-  }
+  if (events.length === 0) return;
+  const rows = events.map(row);
+  const column = <K extends keyof ReturnType<typeof row>>(key: K) => rows.map((r) => r[key]);
+  await sql`
+    INSERT INTO events (id, organization_id, object_type, object_id, lead_id, action, user_id, api_key_id, request_id,
+                        changed_fields, data, previous_data, meta, date_created, date_updated)
+    SELECT * FROM unnest(${column('id')}::text[], ${column('organization_id')}::text[], ${column('object_type')}::text[],
+      ${column('object_id')}::text[], ${column('lead_id')}::text[], ${column('action')}::text[], ${column('user_id')}::text[],
+      ${column('api_key_id')}::text[], ${column('request_id')}::text[], ${column('changed_fields')}::jsonb[], ${column('data')}::jsonb[],
+      ${column('previous_data')}::jsonb[], ${column('meta')}::jsonb[], ${column('date_created')}::timestamptz[], ${column('date_updated')}::timestamptz[])`.execute(db);
 }
 
 /** Records one event. */

@@ -17,6 +17,8 @@ describe('console: starting bulk actions', () => {
   const sink = new SmtpSink();
   let statuses: { id: string; label: string }[];
   let sequenceId: string;
+  let tags: string;
+  let score: string;
 
   before(async () => {
     await sink.start();
@@ -38,11 +40,23 @@ describe('console: starting bulk actions', () => {
     const seq = await s.t.call('POST', '/api/v1/sequence/', { body: { name: 'Nurture', status: 'active', steps: [{ step_type: 'email', delay: 0, email_template_id: tmpl.body.id }] } });
     assert.equal(seq.status, 200, seq.text);
     sequenceId = seq.body.id;
+    tags = (await s.t.call('POST', '/api/v1/custom_field/lead/', { body: { name: 'Tags', type: 'choices', choices: ['Hot', 'Cold', 'VIP'], accepts_multiple_values: true } })).body.id;
+    score = (await s.t.call('POST', '/api/v1/custom_field/lead/', { body: { name: 'Score', type: 'number' } })).body.id;
+    for (let i = 0; i < 4; i++) {
+      const res = await s.t.call('POST', '/api/v1/lead/', { body: { name: `Tagme ${i}`, ...(i < 2 ? { [`custom.${tags}`]: ['Cold'] } : {}) } });
+      assert.equal(res.status, 200, res.text);
+    }
   });
 
   /** Signs in and filters the leads whose name starts with `word`; waits for the count. */
   async function filterByName(page: Page, word: string, expected: number) {
-    await signIn(page, s.t.orgA.api_key);
+    if ((await page.getByTestId('who').count()) === 0) await signIn(page, s.t.orgA.api_key);
+    else {
+      // Signed in already (the key is in this tab's sessionStorage): a fresh leads page.
+      await page.goto('/#/leads');
+      await page.reload();
+      await page.getByTestId('who').getByText('Org A').waitFor();
+    }
     await page.getByRole('button', { name: 'Add condition' }).click();
     const leaf = page.getByTestId('condition').nth(0);
     await leaf.getByLabel('Field').selectOption({ label: 'Name' });
@@ -94,8 +108,42 @@ describe('console: starting bulk actions', () => {
     await context.close();
   });
 
+  test('bulk edit with the field’s own input: add values to a multi-value choice field, then set a number', async () => {
+    const { context, page } = await s.newPage();
+    await filterByName(page, 'Tagme', 4);
+    const run = async (fill: (dialog: ReturnType<Page['getByRole']>) => Promise<void>) => {
+      await page.getByRole('button', { name: 'Bulk edit…' }).click();
+      const dialog = page.getByRole('dialog');
+      await dialog.getByLabel('Edit', { exact: true }).selectOption('set_custom_field');
+      await fill(dialog);
+      await dialog.getByLabel('Email me when it is done').uncheck();
+      await dialog.getByRole('button', { name: 'Start bulk edit' }).click();
+      await page.waitForURL(/#\/bulk\/edit\/bulkedit_/);
+      await until(async () => (await actionStatus(page)) === 'done', 'the edit to finish');
+    };
+    await run(async (dialog) => {
+      await dialog.getByLabel('Lead custom field').selectOption({ label: 'Tags (choices, multiple)' });
+      await dialog.getByLabel('Operation').selectOption('add');
+      await dialog.getByLabel('Hot').check();
+      await dialog.getByLabel('VIP').check();
+    });
+    const leads = async () => (await s.t.call('GET', '/api/v1/lead/?_limit=100')).body.data.filter((l: any) => l.name.startsWith('Tagme'));
+    for (const lead of await leads()) {
+      const expected = ['Tagme 0', 'Tagme 1'].includes(lead.name) ? ['Cold', 'Hot', 'VIP'] : ['Hot', 'VIP'];
+      assert.deepEqual([...lead[`custom.${tags}`]].sort(), expected, lead.name);
+    }
+    await filterByName(page, 'Tagme', 4);
+    await run(async (dialog) => {
+      await dialog.getByLabel('Lead custom field').selectOption({ label: 'Score (number)' });
+      await dialog.getByLabel('New value').fill('42.5');
+    });
+    for (const lead of await leads()) assert.equal(lead[`custom.${score}`], 42.5, lead.name);
+    await context.close();
+  });
+
   test('a field error from the API shows next to its control, and what was typed stays', async () => {
     const { context, page } = await s.newPage(375);
+    const editsBefore = (await s.t.call('GET', '/api/v1/bulk_action/edit/')).body.data.length;
     await filterByName(page, 'Doomed', 3);
     await page.getByRole('button', { name: 'Bulk edit…' }).click();
     const dialog = page.getByRole('dialog');
@@ -110,7 +158,7 @@ describe('console: starting bulk actions', () => {
     assert.equal(await dialog.getByLabel('Email me when it is done').isChecked(), false);
     assert.equal(await dialog.getByLabel('Edit', { exact: true }).inputValue(), 'set_lead_status');
     await screenshotBoth(page, 'bulk-edit-field-error');
-    assert.equal((await s.t.call('GET', '/api/v1/bulk_action/edit/')).body.data.length, 1, 'no action created');
+    assert.equal((await s.t.call('GET', '/api/v1/bulk_action/edit/')).body.data.length, editsBefore, 'no action created');
     await context.close();
   });
 

@@ -127,6 +127,36 @@ describe('console: leads page', () => {
     await context.close();
   });
 
+  test('date conditions (relative and absolute) and a number range count what the API counts', async () => {
+    const { context, page } = await s.newPage();
+    await signIn(page, s.t.orgA.api_key);
+    await page.getByRole('button', { name: 'Add condition' }).click();
+    const leaf = page.getByTestId('condition').nth(0);
+    await leaf.getByLabel('Field').selectOption({ label: 'Date created' });
+    const from = leaf.locator('fieldset', { hasText: 'From (on or after)' });
+    await from.getByLabel('Kind').selectOption('relative');
+    await from.getByLabel('Amount').fill('2');
+    await from.getByLabel('Unit').selectOption('days');
+    await waitCount(page, 45);
+    const until_ = leaf.locator('fieldset', { hasText: 'Until (before)' });
+    await until_.getByLabel('Kind').selectOption('date');
+    await until_.getByLabel('Date').fill('2001-01-01');
+    await waitCount(page, 0);
+    await page.getByRole('button', { name: 'Add condition' }).click();
+    const second = page.getByTestId('condition').nth(1);
+    await second.getByLabel('Field').selectOption({ label: 'Number of contacts' });
+    await second.getByLabel('At least').fill('1');
+    await leaf.getByRole('button', { name: 'Remove' }).click();
+    await waitCount(page, 45);
+    await page.getByText('Filter as JSON (s_query)').click();
+    const { query } = JSON.parse(await page.getByLabel('s_query JSON').inputValue());
+    assert.equal(await apiCount(query), 45);
+    // The first condition is gone: the number condition is the only one now.
+    await page.getByTestId('condition').nth(0).getByLabel('At least').fill('2');
+    await waitCount(page, 0);
+    await context.close();
+  });
+
   test('the JSON editor round-trips: a clause the builder cannot show stays JSON and still filters', async () => {
     const { context, page } = await s.newPage();
     await signIn(page, s.t.orgA.api_key);

@@ -10,18 +10,9 @@ import { useEffect, useId, useState } from 'react';
 import type { Status } from '../api/hooks.ts';
 import { Field } from '../components/form.tsx';
 import { CONDITION_LABELS, CONDITIONS_BY_KIND, defaultCondition, fieldKey, type FieldOption } from './fields.ts';
-import {
-  emptyGroup,
-  nodeFromJson,
-  OFFSET_UNITS,
-  TEXT_MODES,
-  type Condition,
-  type FilterNode,
-  type Group,
-  type Moment,
-  type OffsetUnit,
-  type TextMode,
-} from './model.ts';
+import { emptyGroup, nodeFromJson, TEXT_MODES, type Condition, type FilterNode, type Group, type TextMode } from './model.ts';
+import { MomentInput } from './moment-input.tsx';
+import { RawEditor } from './raw-editor.tsx';
 
 export interface BuilderContext {
   readonly fields: readonly FieldOption[];
@@ -372,114 +363,3 @@ function ListInput({ values, onChange, ...rest }: { values: readonly string[]; o
 }
 
 const splitList = (text: string) => text.split(',').map((s) => s.trim()).filter((s) => s !== '');
-
-type MomentKind = 'none' | 'date' | 'relative' | 'now';
-
-function MomentInput({ label, moment, onChange, which }: { label: string; moment: Moment | null; onChange: (m: Moment | null) => void; which: 'start' | 'end' }) {
-  const kind: MomentKind = moment === null ? 'none' : moment.type === 'fixed_local_date' ? 'date' : moment.type === 'offset' ? 'relative' : 'now';
-  const setKind = (k: MomentKind) => {
-    if (k === 'none') onChange(null);
-    else if (k === 'now') onChange({ type: 'now' });
-    else if (k === 'date') onChange({ type: 'fixed_local_date', value: new Date().toISOString().slice(0, 10), which: 'start' });
-    else onChange({ type: 'offset', direction: 'past', unit: 'days', amount: 7, which_day_end: which === 'start' ? 'start' : null });
-  };
-  return (
-    <fieldset className="moment">
-      <legend>{label}</legend>
-      <div className="row">
-        <Field label="Kind">
-          {(p) => (
-            <select {...p} value={kind} onChange={(e) => setKind(e.target.value as MomentKind)}>
-              <option value="none">no bound</option>
-              <option value="date">a date</option>
-              <option value="relative">relative to now</option>
-              <option value="now">now</option>
-            </select>
-          )}
-        </Field>
-        {moment?.type === 'fixed_local_date' ? (
-          <>
-            <Field label="Date">{(p) => <input {...p} type="date" value={moment.value} onChange={(e) => onChange({ ...moment, value: e.target.value })} />}</Field>
-            <Field label="Of the day">
-              {(p) => (
-                <select {...p} value={moment.which} onChange={(e) => onChange({ ...moment, which: e.target.value as 'start' | 'end' })}>
-                  <option value="start">start</option>
-                  <option value="end">end</option>
-                </select>
-              )}
-            </Field>
-          </>
-        ) : null}
-        {moment?.type === 'offset' ? (
-          <>
-            <Field label="Amount">
-              {(p) => <input {...p} type="number" min={0} step={1} value={moment.amount} onChange={(e) => onChange({ ...moment, amount: Math.max(0, Math.trunc(Number(e.target.value) || 0)) })} />}
-            </Field>
-            <Field label="Unit">
-              {(p) => (
-                <select {...p} value={moment.unit} onChange={(e) => onChange({ ...moment, unit: e.target.value as OffsetUnit })}>
-                  {OFFSET_UNITS.map((u) => (
-                    <option key={u} value={u}>
-                      {u}
-                    </option>
-                  ))}
-                </select>
-              )}
-            </Field>
-            <Field label="Direction">
-              {(p) => (
-                <select {...p} value={moment.direction} onChange={(e) => onChange({ ...moment, direction: e.target.value as 'past' | 'future' })}>
-                  <option value="past">ago</option>
-                  <option value="future">from now</option>
-                </select>
-              )}
-            </Field>
-            <Field label="Day boundary">
-              {(p) => (
-                <select
-                  {...p}
-                  value={moment.which_day_end ?? 'exact'}
-                  onChange={(e) => onChange({ ...moment, which_day_end: e.target.value === 'exact' ? null : (e.target.value as 'start' | 'end') })}
-                >
-                  <option value="exact">exact time</option>
-                  <option value="start">start of that day</option>
-                  <option value="end">end of that day</option>
-                </select>
-              )}
-            </Field>
-          </>
-        ) : null}
-      </div>
-    </fieldset>
-  );
-}
-
-/** A clause the builder cannot show, edited as JSON; applied when it parses. */
-function RawEditor({ json, onChange, error }: { json: unknown; onChange: (json: unknown) => void; error: string | undefined }) {
-  const pretty = JSON.stringify(json, null, 2);
-  const [text, setText] = useState(pretty);
-  const [parseError, setParseError] = useState<string | undefined>();
-  useEffect(() => setText(pretty), [pretty]);
-  return (
-    <Field label="Clause kept as JSON" error={parseError ?? error} hint="The builder cannot show this clause; it is sent exactly as written here.">
-      {(p) => (
-        <textarea
-          {...p}
-          className="code"
-          rows={Math.min(12, pretty.split('\n').length + 1)}
-          value={text}
-          onChange={(e) => setText(e.target.value)}
-          onBlur={() => {
-            try {
-              const parsed: unknown = JSON.parse(text);
-              setParseError(undefined);
-              if (JSON.stringify(parsed) !== JSON.stringify(json)) onChange(parsed);
-            } catch (e) {
-              setParseError(`Not valid JSON: ${(e as Error).message}`);
-            }
-          }}
-        />
-      )}
-    </Field>
-  );
-}

@@ -14,6 +14,7 @@ describe('console: leads page', () => {
   let s: ConsoleServer;
   let qualified: { id: string; label: string };
   let tier: string;
+  let owner: string;
 
   before(async () => {
     s = await startConsole();
@@ -23,6 +24,7 @@ describe('console: leads page', () => {
     const cf = await call('POST', '/api/v1/custom_field/lead/', { body: { name: 'Tier', type: 'choices', choices: ['Gold', 'Silver', 'Bronze'] } });
     assert.equal(cf.status, 200, cf.text);
     tier = cf.body.id;
+    owner = (await call('POST', '/api/v1/custom_field/lead/', { body: { name: 'Owner', type: 'user' } })).body.id;
     // 45 leads: every third Qualified, tiers cycling; contacts with titles for the contact filter.
     for (let i = 0; i < 45; i++) {
       const res = await call('POST', '/api/v1/lead/', {
@@ -30,6 +32,7 @@ describe('console: leads page', () => {
           name: `Acme ${String(i).padStart(2, '0')}`,
           status_id: i % 3 === 0 ? qualified.id : statuses[0]!.id,
           [`custom.${tier}`]: ['Gold', 'Silver', 'Bronze'][i % 3 === 0 ? (i / 3) % 3 : i % 3]!,
+          ...(i % 5 === 0 ? { [`custom.${owner}`]: s.t.orgA.user_id } : {}),
           contacts: [{ name: `Person ${i}`, title: i % 2 === 0 ? 'CEO' : 'Engineer', emails: [{ email: `p${i}@acme${i}.example`, type: 'office' }] }],
         },
       });
@@ -154,6 +157,22 @@ describe('console: leads page', () => {
     // The first condition is gone: the number condition is the only one now.
     await page.getByTestId('condition').nth(0).getByLabel('At least').fill('2');
     await waitCount(page, 0);
+    await context.close();
+  });
+
+  test('a user field: one of the chosen users, and "is me", count the leads it holds', async () => {
+    const { context, page } = await s.newPage();
+    await signIn(page, s.t.orgA.api_key);
+    await page.getByRole('button', { name: 'Add condition' }).click();
+    const leaf = page.getByTestId('condition').nth(0);
+    await leaf.getByLabel('Field').selectOption({ label: 'Owner' });
+    await leaf.getByLabel('Alice', { exact: false }).check();
+    await waitCount(page, 9);
+    await leaf.getByLabel('Condition').selectOption({ label: 'is me' });
+    await waitCount(page, 9);
+    await leaf.getByLabel('Condition').selectOption({ label: 'has a value' });
+    await leaf.getByLabel('Not', { exact: true }).check();
+    await waitCount(page, 36);
     await context.close();
   });
 

@@ -11,6 +11,14 @@ export interface Me {
   organizations: { id: string; name: string }[];
   email_accounts?: { id: string; email: string }[];
 }
+export interface User {
+  id: string;
+  email: string;
+  first_name: string | null;
+  last_name: string | null;
+}
+export const userName = (u: User) => [u.first_name, u.last_name].filter(Boolean).join(' ') || u.email;
+
 export interface Status {
   id: string;
   label: string;
@@ -42,6 +50,7 @@ export interface SavedSearch {
 }
 
 export const useMe = () => useQuery({ queryKey: ['me'], queryFn: () => api<Me>('GET', 'me/') });
+export const useUsers = () => useQuery({ queryKey: ['users'], queryFn: () => listAll<User>('user/') });
 export const useStatuses = () => useQuery({ queryKey: ['statuses'], queryFn: () => listAll<Status>('status/lead/') });
 export const useCustomFields = (type: 'lead' | 'contact') =>
   useQuery({ queryKey: ['custom_fields', type], queryFn: () => listAll<CustomFieldDef>(`custom_field/${type}/`) });

@@ -1,6 +1,6 @@
 /** Bulk edit: every edit type, with the chosen field's own input (choices, numbers, dates, multi-value). */
 import { useState } from 'react';
-import { useCustomFields, useStatuses } from '../api/hooks.ts';
+import { useCustomFields, useStatuses, useUsers, userName } from '../api/hooks.ts';
 import { Field, fieldError } from '../components/form.tsx';
 import type { CustomFieldDef } from '../filter/fields.ts';
 import { LaunchFooter, submitHandler, useStartBulk, type LaunchProps } from './launcher.tsx';
@@ -136,10 +136,20 @@ function convertValue(field: CustomFieldDef, value: string): unknown {
 }
 
 function ValueInput({ field, value, onChange, error }: { field: CustomFieldDef; value: string; onChange: (v: string) => void; error?: string }) {
+  const users = useUsers();
   return (
     <Field label="New value" error={error}>
       {(p) =>
-        field.type === 'choices' ? (
+        field.type === 'user' ? (
+          <select {...p} value={value} onChange={(e) => onChange(e.target.value)}>
+            <option value="">Choose a user…</option>
+            {(users.data ?? []).map((u) => (
+              <option key={u.id} value={u.id}>
+                {userName(u)}
+              </option>
+            ))}
+          </select>
+        ) : field.type === 'choices' ? (
           <select {...p} value={value} onChange={(e) => onChange(e.target.value)}>
             <option value="">Choose…</option>
             {(field.choices ?? []).map((c) => (

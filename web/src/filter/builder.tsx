@@ -7,7 +7,7 @@
  * shows the errors under it next to its controls.
  */
 import { useEffect, useId, useState } from 'react';
-import type { Status } from '../api/hooks.ts';
+import { userName, type Status, type User } from '../api/hooks.ts';
 import { Field } from '../components/form.tsx';
 import { CONDITION_LABELS, CONDITIONS_BY_KIND, defaultCondition, fieldKey, type FieldOption } from './fields.ts';
 import { emptyGroup, nodeFromJson, TEXT_MODES, type Condition, type FilterNode, type Group, type TextMode } from './model.ts';
@@ -17,6 +17,7 @@ import { RawEditor } from './raw-editor.tsx';
 export interface BuilderContext {
   readonly fields: readonly FieldOption[];
   readonly statuses: readonly Status[];
+  readonly users: readonly User[];
   /** Field errors of the last search, keyed by JSON path. */
   readonly errors: Readonly<Record<string, string>>;
 }
@@ -38,7 +39,7 @@ function errorsUnder(errors: Readonly<Record<string, string>>, path: string): st
 export function newCondition(fields: readonly FieldOption[]): FilterNode {
   const first = fields.find((f) => f.field.type === 'regular_field' && f.field.field_name === 'name') ?? fields[0];
   if (!first) return { kind: 'text', negate: false, mode: 'beginning_of_words', value: '' };
-  return { kind: 'condition', negate: false, via: first.via, field: first.field, condition: defaultCondition(CONDITIONS_BY_KIND[first.kind][0]!) };
+  return { kind: 'condition', negate: false, via: first.via, field: first.field, condition: defaultCondition(CONDITIONS_BY_KIND[first.kind][0]!, first.kind) };
 }
 
 export function FilterBuilder({ root, onChange, ctx, basePath }: { root: Group; onChange: (g: Group) => void; ctx: BuilderContext; basePath: string }) {
@@ -152,7 +153,7 @@ function LeafEditor({ node, onChange, onRemove, ctx, path }: LeafProps) {
     if (key === TEXT_FIELD_KEY) return onChange({ kind: 'text', negate: node.negate, mode: 'beginning_of_words', value: '' });
     const f = ctx.fields.find((o) => o.key === key);
     if (!f) return;
-    onChange({ kind: 'condition', negate: node.negate, via: f.via, field: f.field, condition: defaultCondition(CONDITIONS_BY_KIND[f.kind][0]!) });
+    onChange({ kind: 'condition', negate: node.negate, via: f.via, field: f.field, condition: defaultCondition(CONDITIONS_BY_KIND[f.kind][0]!, f.kind) });
   };
   const groups = [...new Set(ctx.fields.map((f) => f.group))];
   return (
@@ -184,6 +185,7 @@ function LeafEditor({ node, onChange, onRemove, ctx, path }: LeafProps) {
           option={option}
           condition={node.condition}
           statuses={ctx.statuses}
+          users={ctx.users}
           onChange={(condition) => onChange({ ...node, condition })}
         />
       )}
@@ -220,11 +222,13 @@ function ConditionInputs({
   option,
   condition,
   statuses,
+  users,
   onChange,
 }: {
   option: FieldOption | undefined;
   condition: Condition;
   statuses: readonly Status[];
+  users: readonly User[];
   onChange: (c: Condition) => void;
 }) {
   const allowed = option ? CONDITIONS_BY_KIND[option.kind] : [condition.type];
@@ -233,7 +237,7 @@ function ConditionInputs({
       {allowed.length > 1 ? (
         <Field label="Condition">
           {(p) => (
-            <select {...p} value={condition.type} onChange={(e) => onChange(defaultCondition(e.target.value as Condition['type']))}>
+            <select {...p} value={condition.type} onChange={(e) => onChange(defaultCondition(e.target.value as Condition['type'], option?.kind))}>
               {allowed.map((t) => (
                 <option key={t} value={t}>
                   {CONDITION_LABELS[t]}
@@ -243,12 +247,24 @@ function ConditionInputs({
           )}
         </Field>
       ) : null}
-      <ConditionValue option={option} condition={condition} statuses={statuses} onChange={onChange} />
+      <ConditionValue option={option} condition={condition} statuses={statuses} users={users} onChange={onChange} />
     </>
   );
 }
 
-function ConditionValue({ option, condition, statuses, onChange }: { option: FieldOption | undefined; condition: Condition; statuses: readonly Status[]; onChange: (c: Condition) => void }) {
+function ConditionValue({
+  option,
+  condition,
+  statuses,
+  users,
+  onChange,
+}: {
+  option: FieldOption | undefined;
+  condition: Condition;
+  statuses: readonly Status[];
+  users: readonly User[];
+  onChange: (c: Condition) => void;
+}) {
   switch (condition.type) {
     case 'text':
       return <TextInputs mode={condition.mode} value={condition.value} onChange={(mode, value) => onChange({ ...condition, mode, value })} />;
@@ -267,6 +283,21 @@ function ConditionValue({ option, condition, statuses, onChange }: { option: Fie
                 onChange={(on) =>
                   onChange({ ...condition, object_ids: on ? [...condition.object_ids, s.id] : condition.object_ids.filter((id) => id !== s.id) })
                 }
+              />
+            ))}
+          </fieldset>
+        );
+      }
+      if (condition.reference_type === 'user' || condition.reference_type === 'user_or_group') {
+        return (
+          <fieldset>
+            <legend>Users</legend>
+            {users.map((u) => (
+              <CheckboxItem
+                key={u.id}
+                label={userName(u)}
+                checked={condition.object_ids.includes(u.id)}
+                onChange={(on) => onChange({ ...condition, object_ids: on ? [...condition.object_ids, u.id] : condition.object_ids.filter((id) => id !== u.id) })}
               />
             ))}
           </fieldset>

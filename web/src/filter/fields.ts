@@ -32,7 +32,7 @@ export const CONDITIONS_BY_KIND: Readonly<Record<FieldKind, readonly ConditionTy
   date: ['moment_range', 'exists'],
   datetime: ['moment_range', 'exists'],
   choices: ['term', 'exists'],
-  user: ['current_user', 'exists'],
+  user: ['reference', 'current_user', 'exists'],
   status: ['reference'],
   reference: ['exists'],
   boolean: ['boolean'],
@@ -111,15 +111,15 @@ export function fieldOptions(leadFields: readonly CustomFieldDef[], contactField
   ];
 }
 
-/** A condition of `type` with empty values, to start editing from. */
-export function defaultCondition(type: ConditionType): Condition {
+/** A condition of `type` with empty values, to start editing from (`kind` names a reference's type). */
+export function defaultCondition(type: ConditionType, kind?: FieldKind): Condition {
   switch (type) {
     case 'text':
       return { type, mode: 'beginning_of_words', value: '' };
     case 'term':
       return { type, values: [] };
     case 'reference':
-      return { type, reference_type: 'status.lead', object_ids: [] };
+      return { type, reference_type: kind === 'user' ? 'user' : 'status.lead', object_ids: [] };
     case 'number_range':
       return { type, bounds: { gte: null, lte: null } };
     case 'moment_range':

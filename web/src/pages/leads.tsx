@@ -5,7 +5,7 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useMemo, useState } from 'react';
 import { api, ApiError } from '../api/client.ts';
-import { useCustomFields, useStatuses } from '../api/hooks.ts';
+import { useCustomFields, useStatuses, useUsers } from '../api/hooks.ts';
 import { BulkLauncher } from '../bulk/launcher.tsx';
 import { Field, FormErrors } from '../components/form.tsx';
 import { useDebounced } from '../components/use-debounced.ts';
@@ -35,6 +35,7 @@ function sameField(a: Record<string, unknown> | undefined, b: Record<string, unk
 
 export function LeadsPage() {
   const statuses = useStatuses();
+  const users = useUsers();
   const leadFields = useCustomFields('lead');
   const contactFields = useCustomFields('contact');
   const [root, setRoot] = useState<Group>(emptyGroup());
@@ -94,7 +95,7 @@ export function LeadsPage() {
       />
       <section aria-labelledby="filter-heading" className="panel">
         <h2 id="filter-heading">Filter</h2>
-        <FilterBuilder root={root} onChange={changeRoot} ctx={{ fields, statuses: statuses.data ?? [], errors: fieldErrors }} basePath="query" />
+        <FilterBuilder root={root} onChange={changeRoot} ctx={{ fields, statuses: statuses.data ?? [], users: users.data ?? [], errors: fieldErrors }} basePath="query" />
         <QueryJsonEditor
           query={query}
           sort={sort}

@@ -48,8 +48,11 @@ describe('console: settings and lead pages', () => {
     await check(page, 'settings-statuses');
     await page.getByRole('button', { name: 'Delete status Nurturing' }).click();
     await until(async () => (await page.getByLabel('Label of “Nurturing”').count()) === 0, 'deleted');
-    const labels = (await s.t.call('GET', '/api/v1/status/lead/')).body.data.map((x: any) => x.label);
-    assert.deepEqual(labels, ['Potential', 'Bad Fit', 'Qualified', 'Customer']);
+    const labels = async () => (await s.t.call('GET', '/api/v1/status/lead/')).body.data.map((x: any) => x.label);
+    assert.deepEqual(await labels(), ['Potential', 'Bad Fit', 'Qualified', 'Customer']);
+    await page.getByRole('button', { name: 'Move Customer up' }).click();
+    await until(async () => JSON.stringify(await labels()) === JSON.stringify(['Potential', 'Bad Fit', 'Customer', 'Qualified']), 'Customer moved up');
+    await until(async () => (await page.getByRole('button', { name: 'Move Qualified down' }).isDisabled()), 'the page follows');
     await context.close();
   });
 

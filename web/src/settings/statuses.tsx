@@ -2,12 +2,13 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api } from '../api/client.ts';
-import { useStatuses, type Status } from '../api/hooks.ts';
+import { useMe, useStatuses, type Status } from '../api/hooks.ts';
 import { Field, fieldError, FormErrors } from '../components/form.tsx';
 import { submitHandler } from '../bulk/launcher.tsx';
 
 export function StatusesSettings() {
   const statuses = useStatuses();
+  const me = useMe();
   const queryClient = useQueryClient();
   const [label, setLabel] = useState('');
   const refresh = () => queryClient.invalidateQueries({ queryKey: ['statuses'] });
@@ -18,13 +19,25 @@ export function StatusesSettings() {
       await refresh();
     },
   });
+  // The order is the organization's (`PUT /organization/{id}/` with `lead_statuses`).
+  const reorder = useMutation({
+    mutationFn: (ids: string[]) => api('PUT', `organization/${me.data?.organizations[0]?.id}/`, { body: { lead_statuses: ids.map((id) => ({ id })) } }),
+    onSettled: refresh,
+  });
+  const move = (index: number, by: number) => {
+    const ids = (statuses.data ?? []).map((x) => x.id);
+    const [id] = ids.splice(index, 1);
+    ids.splice(index + by, 0, id!);
+    reorder.mutate(ids);
+  };
   return (
     <>
       <h2>Lead statuses</h2>
+      <FormErrors error={reorder.error} />
       <FormErrors error={statuses.error} />
       <ul className="plain-list">
-        {(statuses.data ?? []).map((s) => (
-          <StatusRow key={s.id} status={s} onChanged={refresh} />
+        {(statuses.data ?? []).map((s, i, all) => (
+          <StatusRow key={s.id} status={s} onChanged={refresh} onUp={i > 0 ? () => move(i, -1) : undefined} onDown={i < all.length - 1 ? () => move(i, 1) : undefined} />
         ))}
       </ul>
       <form className="row" onSubmit={submitHandler(() => create.mutate())}>
@@ -40,7 +53,7 @@ export function StatusesSettings() {
   );
 }
 
-function StatusRow({ status, onChanged }: { status: Status; onChanged: () => Promise<unknown> }) {
+function StatusRow({ status, onChanged, onUp, onDown }: { status: Status; onChanged: () => Promise<unknown>; onUp?: () => void; onDown?: () => void }) {
   const [label, setLabel] = useState(status.label);
   const rename = useMutation({ mutationFn: () => api('PUT', `status/lead/${status.id}/`, { body: { label: label.trim() } }), onSuccess: onChanged });
   const remove = useMutation({ mutationFn: () => api('DELETE', `status/lead/${status.id}/`), onSuccess: onChanged });
@@ -54,6 +67,12 @@ function StatusRow({ status, onChanged }: { status: Status; onChanged: () => Pro
           Rename
         </button>
       </form>
+      <button type="button" className="secondary" disabled={!onUp} onClick={onUp} aria-label={`Move ${status.label} up`}>
+        Up
+      </button>
+      <button type="button" className="secondary" disabled={!onDown} onClick={onDown} aria-label={`Move ${status.label} down`}>
+        Down
+      </button>
       <button type="button" className="secondary" onClick={() => remove.mutate()} aria-label={`Delete status ${status.label}`}>
         Delete
       </button>

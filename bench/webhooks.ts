@@ -13,7 +13,8 @@
  *    deliveries per second; the slow one is waited for up to BENCH_CATCHUP_SECONDS (default 900),
  *    and its rate so far is reported if it has not caught up by then.
  * Before those, what the fan-out trigger adds to one INSERT of 1,000 lead.updated events (a bulk
- * edit batch's event statement), rolled back, median of 9 alternating: no active webhook anywhere;
+ * edit batch's event statement), rolled back, median of 9 alternating: the trigger disabled (as
+ * before migration 0016); no active webhook anywhere;
  * active webhooks in another organization only; the two subscriptions of this organization active.
  * Prints Markdown tables; BENCH_WRITE=1 also writes them into BENCHMARKS.md.
  */
@@ -138,26 +139,40 @@ try {
     [`whsub_bench_${Date.now()}`, other.organization_id],
   );
   const setStatus = (orgId: string, status: string) => pool.query('UPDATE webhooks SET status = $2 WHERE organization_id = $1', [orgId, status]);
-  const insertBatch = () =>
-    timeRolledBack(pool, async (client) => {
-      await client.query(
-        `INSERT INTO events (id, organization_id, object_type, object_id, lead_id, action, changed_fields, data, previous_data, meta, date_created, date_updated)
+  const insertSql = `INSERT INTO events (id, organization_id, object_type, object_id, lead_id, action, changed_fields, data, previous_data, meta, date_created, date_updated)
          SELECT 'ev_bench' || g || md5(random()::text), $1, 'lead', 'lead_bench' || g, 'lead_bench' || g, 'updated', '["custom.x"]',
                 jsonb_build_object('id', 'lead_bench' || g, 'custom.x', 'v'), '{"custom.x": null}', '{"bulk_action_id": "bulkedit_x"}', clock_timestamp(), clock_timestamp()
-         FROM generate_series(1, 1000) g`,
-        [organizationId],
-      );
+         FROM generate_series(1, 1000) g`;
+  /** The same INSERT with the fan-out trigger disabled inside the transaction: events as before migration 0016. */
+  const insertWithoutTrigger = async () => {
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query('ALTER TABLE events DISABLE TRIGGER events_webhook_fan_out');
+      const start = performance.now();
+      await client.query(insertSql, [organizationId]);
+      const elapsed = performance.now() - start;
+      await client.query('ROLLBACK');
+      return elapsed;
+    } finally {
+      client.release();
+    }
+  };
+  const insertBatch = () =>
+    timeRolledBack(pool, async (client) => {
+      await client.query(insertSql, [organizationId]);
     });
-  const setups: [string, () => Promise<unknown>][] = [
-    ['no active webhook', async () => { await setStatus(organizationId, 'paused'); await setStatus(other.organization_id, 'paused'); }],
-    ['active webhook in another organization only', async () => { await setStatus(organizationId, 'paused'); await setStatus(other.organization_id, 'active'); }],
-    ['two active subscriptions (lead.updated) in this organization', async () => { await setStatus(organizationId, 'active'); await setStatus(other.organization_id, 'paused'); }],
+  const setups: [string, () => Promise<unknown>, () => Promise<number>][] = [
+    ['no fan-out trigger (before migration 0016)', async () => { await setStatus(organizationId, 'paused'); await setStatus(other.organization_id, 'paused'); }, insertWithoutTrigger],
+    ['no active webhook', async () => { await setStatus(organizationId, 'paused'); await setStatus(other.organization_id, 'paused'); }, insertBatch],
+    ['active webhook in another organization only', async () => { await setStatus(organizationId, 'paused'); await setStatus(other.organization_id, 'active'); }, insertBatch],
+    ['two active subscriptions (lead.updated) in this organization', async () => { await setStatus(organizationId, 'active'); await setStatus(other.organization_id, 'paused'); }, insertBatch],
   ];
   const samples = setups.map(() => [] as number[]);
   for (let i = 0; i < 10; i++) {
-    for (const [index, [, prepare]] of setups.entries()) {
+    for (const [index, [, prepare, insert]] of setups.entries()) {
       await prepare();
-      const ms = await insertBatch();
+      const ms = await insert();
       if (i > 0) samples[index]!.push(ms);
     }
   }
@@ -233,7 +248,7 @@ try {
     '',
     'One INSERT of 1,000 lead.updated events (a bulk edit batch\'s event statement), rolled back, median of 9:',
     '',
-    markdownTable(['webhooks', 'median', 'p95', 'vs none'], fanOut),
+    markdownTable(['webhooks', 'median', 'p95', 'vs no trigger'], fanOut),
     '',
     'Bulk edit of every lead, through the API and the engine (`sluice serve --role all`):',
     '',

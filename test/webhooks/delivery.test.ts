@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { before, describe, test } from 'node:test';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
+import { onTestFileEnd } from '../helpers/db.ts';
 import { recordEvents } from '../../src/events/record-event.ts';
 import { expectedSignature, startReceiver, startWebhookWorker, waitFor, type Receiver } from './receiver.ts';
 
@@ -122,5 +125,26 @@ describe('webhook delivery to a real receiver', () => {
     assert.deepEqual(receiver.of(fast.id).map((r) => r.body.event.data.i), [0, 1, 2, 3, 4]);
     await t.call('DELETE', `/api/v1/webhook/${fast.id}/`);
     await t.call('DELETE', `/api/v1/webhook/${slowHook.id}/`);
+  });
+
+  test('redirects are not followed: a 307 is a failed attempt and its Location gets nothing', async () => {
+    const target = await startReceiver('/target');
+    const server = http.createServer((_req, res) => {
+      res.writeHead(307, { location: target.url });
+      res.end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    onTestFileEnd(() => new Promise((resolve) => server.close(() => resolve())));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+    const hook = (await t.call('POST', '/api/v1/webhook/', { body: { url, events: [{ object_type: 'lead', action: 'created' }] } })).body;
+    await t.call('POST', '/api/v1/lead/', { body: { name: 'Redirected' } });
+    const [row] = await waitFor(async () => {
+      const rows = (await t.call('GET', `/api/v1/webhook/${hook.id}/deliveries/`)).body.data;
+      return rows[0]?.n_attempts === 1 && rows[0].status === 'pending' && rows;
+    }, 'the redirected attempt');
+    assert.equal(row.attempts[0].status_code, 307);
+    assert.match(row.attempts[0].error, /HTTP 307/);
+    assert.equal(target.received.length, 0);
+    await t.call('DELETE', `/api/v1/webhook/${hook.id}/`);
   });
 });

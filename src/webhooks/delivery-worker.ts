@@ -71,6 +71,8 @@ export interface WebhookWorkerOptions {
   readonly reapEveryMs?: number;
   /** Deliveries claimed per batch (CLAIM_BATCH). */
   readonly claimBatch?: number;
+  /** How long a lane keeps its subscription before giving it back (LANE_TURN_MS). */
+  readonly laneTurnMs?: number;
 }
 
 /** Whether `event` passes the subscription's entries for its object_type and action. */
@@ -94,6 +96,7 @@ export function createWebhookDeliveryWorker(deps: WorkerDeps, options: WebhookWo
   const pollMs = options.pollMs ?? 1000;
   const reapEveryMs = options.reapEveryMs ?? 5000;
   const claimBatch = options.claimBatch ?? CLAIM_BATCH;
+  const laneTurnMs = options.laneTurnMs ?? LANE_TURN_MS;
   const guard = OutboundGuard.forConfig(config);
   const keyring = keyringFor(config);
 
@@ -173,7 +176,7 @@ export function createWebhookDeliveryWorker(deps: WorkerDeps, options: WebhookWo
   const runLane = async (claimed: WebhookRow): Promise<void> => {
     let agent: http.Agent | undefined;
     let agentKey = '';
-    const turnEnds = performance.now() + LANE_TURN_MS;
+    const turnEnds = performance.now() + laneTurnMs;
     try {
       while (running && !lost.has(claimed.id) && performance.now() < turnEnds) {
         const claim = await claimDeliveries(db, claimed.id, workerId, claimBatch, clock.now());

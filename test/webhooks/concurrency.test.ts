@@ -64,4 +64,21 @@ describe('webhook workers side by side', () => {
       return page.data.length === 30;
     }, 'all recorded delivered');
   });
+
+  test('with one lane and two busy subscriptions, lanes take turns: both progress before either is done', async () => {
+    const t = await createTestApp({ env: { OUTBOUND_ALLOW_HOSTS: '127.0.0.1', WEBHOOK_WORKER_LANES: '1' } });
+    const receiver = await startReceiver();
+    receiver.respond = () => ({ wait: new Promise((resolve) => setTimeout(resolve, 2)) });
+    const hooks: string[] = [];
+    for (let h = 0; h < 2; h++) hooks.push((await t.call('POST', '/api/v1/webhook/', { body: { url: receiver.url, events: [{ object_type: 'lead', action: 'updated' }] } })).body.id as string);
+    await record(t, 150, 'turn');
+    await startWebhookWorker(t, { laneTurnMs: 100, claimBatch: 10 });
+    await waitFor(() => hooks.every((id) => receiver.of(id).length === 150), 'both subscriptions');
+    // Where the first subscription to finish finished, the other had already had deliveries.
+    const order = receiver.received.map((r) => r.body.subscription_id);
+    const done = hooks.map((id) => order.lastIndexOf(id));
+    const first = done[0]! < done[1]! ? 0 : 1;
+    const other = hooks[1 - first]!;
+    assert.ok(order.slice(0, done[first]!).includes(other), 'the other subscription got a turn before the first was done');
+  });
 });

@@ -32,12 +32,18 @@ export async function pauseOverBacklog(db: Db, settings: Config['webhooks'], clo
   return paused;
 }
 
-/** Deletes up to PRUNE_BATCH old finished deliveries (and orphans); returns how many. */
+/**
+ * Deletes up to PRUNE_BATCH old finished deliveries (and orphans); returns how many. Ids grow with
+ * date_created, so the walk stops at the first delivery young enough to keep: when there is nothing
+ * to prune this reads one index entry, not the table.
+ */
 export async function pruneDeliveries(db: Db, settings: Config['webhooks']): Promise<number> {
   const result = await sql`
     DELETE FROM webhook_deliveries WHERE id IN (
       SELECT d.id FROM webhook_deliveries d
-      WHERE d.date_created < now() - make_interval(days => ${settings.logRetentionDays})
+      WHERE d.id < coalesce(
+              (SELECT y.id FROM webhook_deliveries y WHERE y.date_created >= now() - make_interval(days => ${settings.logRetentionDays}) ORDER BY y.id LIMIT 1),
+              (SELECT max(m.id) + 1 FROM webhook_deliveries m))
         AND (d.status NOT IN ('pending', 'sending') OR NOT EXISTS (SELECT 1 FROM webhooks w WHERE w.id = d.webhook_id))
       ORDER BY d.id LIMIT ${PRUNE_BATCH})`.execute(db);
   return Number(result.numAffectedRows ?? 0);

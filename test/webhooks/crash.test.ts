@@ -34,7 +34,7 @@ async function spawnChild(connectionString: string, id: string) {
 }
 
 describe('a webhook worker killed with SIGKILL mid-delivery', () => {
-  test('every event delivered at least once; duplicates only among the deliveries in flight at the kill', async () => {
+  test('every event delivered at least once; duplicates only among the deliveries in flight at the kill', async (context) => {
     const t = await createTestApp({ env: { OUTBOUND_ALLOW_HOSTS: '127.0.0.1' } });
     const receiver = await startReceiver();
     const hook = (await t.call('POST', '/api/v1/webhook/', { body: { url: receiver.url, events: [{ object_type: 'lead', action: 'updated' }] } })).body;
@@ -80,5 +80,6 @@ describe('a webhook worker killed with SIGKILL mid-delivery', () => {
     for (const id of twice) assert.ok(inFlight.has(id), `${id} sent twice although it was not in flight at the kill`);
     assert.ok([...counts.values()].every((n) => n <= 2));
     for (const id of recorded) assert.equal(counts.get(id), 1, `${id} was recorded delivered and sent again`);
+    context.diagnostic(`${N} events; at the kill ${recorded.size} recorded delivered, ${inFlight.size} in flight ('sending'); ${twice.length} received twice`);
   });
 });

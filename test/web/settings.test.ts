@@ -95,6 +95,10 @@ describe('console: settings and lead pages', () => {
     await page.getByRole('button', { name: 'Save template' }).click();
     await until(async () => (await page.getByTestId('preview-subject').textContent()) === 'Hello Hank of Globex', 'preview after save');
     await check(page, 'settings-templates');
+    await page.getByRole('button', { name: 'Delete template' }).click();
+    await page.getByRole('button', { name: 'Yes, delete “Intro”' }).click();
+    await page.getByText('Deleted “Intro”.').waitFor();
+    assert.ok(!(await s.t.call('GET', '/api/v1/email_template/')).body.data.some((t: any) => t.name === 'Intro'));
     await context.close();
   });
 
@@ -146,6 +150,10 @@ describe('console: settings and lead pages', () => {
     assert.equal(seq.steps.length, 1);
     assert.equal(seq.steps[0].step_type, 'email');
     await check(page, 'settings-sequences');
+    await page.getByRole('button', { name: 'Delete sequence' }).click();
+    await page.getByRole('button', { name: 'Yes, delete “Onboarding”' }).click();
+    await page.getByText('Deleted “Onboarding”.').waitFor();
+    assert.equal((await s.t.call('GET', `/api/v1/sequence/${seq.id}/`)).status, 404);
     await context.close();
   });
 

@@ -93,7 +93,20 @@ export function SequencesSettings() {
           }}
         />
       ) : null}
-      {current ? <SequenceEditor key={current.id} sequence={current} onSaved={(s) => setNotice(`Saved “${s.name}”.`)} /> : null}
+      {current ? (
+        <>
+          <SequenceEditor key={current.id} sequence={current} onSaved={(s) => setNotice(`Saved “${s.name}”.`)} />
+          <DeleteSequence
+            key={`delete-${current.id}`}
+            id={current.id}
+            name={current.name}
+            onDeleted={() => {
+              setNotice(`Deleted “${current.name}”.`);
+              setSelected('');
+            }}
+          />
+        </>
+      ) : null}
     </>
   );
 }
@@ -227,5 +240,37 @@ function SequenceEditor({ sequence, onSaved }: { sequence?: Sequence; onSaved: (
         </button>
       </div>
     </form>
+  );
+}
+
+/** Deletes the sequence after a second, explicit click. */
+function DeleteSequence({ id, name, onDeleted }: { id: string; name: string; onDeleted: () => void }) {
+  const queryClient = useQueryClient();
+  const [confirm, setConfirm] = useState(false);
+  const remove = useMutation({
+    mutationFn: () => api('DELETE', `sequence/${id}/`),
+    onSuccess: async () => {
+      await queryClient.invalidateQueries({ queryKey: ['sequences'] });
+      onDeleted();
+    },
+  });
+  return (
+    <div className="toolbar">
+      {confirm ? (
+        <>
+          <button type="button" className="danger" onClick={() => remove.mutate()}>
+            Yes, delete “{name}”
+          </button>
+          <button type="button" className="secondary" onClick={() => setConfirm(false)}>
+            Keep it
+          </button>
+        </>
+      ) : (
+        <button type="button" className="secondary" onClick={() => setConfirm(true)}>
+          Delete sequence
+        </button>
+      )}
+      <FormErrors error={remove.error} />
+    </div>
   );
 }

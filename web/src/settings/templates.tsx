@@ -53,7 +53,20 @@ export function TemplatesSettings() {
           }}
         />
       ) : null}
-      {current ? <TemplateEditor key={current.id} template={current} onSaved={(t) => setNotice(`Saved “${t.name}”.`)} /> : null}
+      {current ? (
+        <>
+          <TemplateEditor key={current.id} template={current} onSaved={(t) => setNotice(`Saved “${t.name}”.`)} />
+          <DeleteTemplate
+            key={`delete-${current.id}`}
+            id={current.id}
+            name={current.name}
+            onDeleted={() => {
+              setNotice(`Deleted “${current.name}”.`);
+              setSelected('');
+            }}
+          />
+        </>
+      ) : null}
     </>
   );
 }
@@ -128,6 +141,38 @@ function TemplateEditor({ template, onSaved }: { template?: Template; onSaved: (
           <p className="muted">Create the template to preview it.</p>
         )}
       </section>
+    </div>
+  );
+}
+
+/** Deletes the template after a second, explicit click. */
+function DeleteTemplate({ id, name, onDeleted }: { id: string; name: string; onDeleted: () => void }) {
+  const queryClient = useQueryClient();
+  const [confirm, setConfirm] = useState(false);
+  const remove = useMutation({
+    mutationFn: () => api('DELETE', `email_template/${id}/`),
+    onSuccess: async () => {
+      await queryClient.invalidateQueries({ queryKey: ['templates'] });
+      onDeleted();
+    },
+  });
+  return (
+    <div className="toolbar">
+      {confirm ? (
+        <>
+          <button type="button" className="danger" onClick={() => remove.mutate()}>
+            Yes, delete “{name}”
+          </button>
+          <button type="button" className="secondary" onClick={() => setConfirm(false)}>
+            Keep it
+          </button>
+        </>
+      ) : (
+        <button type="button" className="secondary" onClick={() => setConfirm(true)}>
+          Delete template
+        </button>
+      )}
+      <FormErrors error={remove.error} />
     </div>
   );
 }

@@ -15,6 +15,7 @@ describe('console: leads page', () => {
   let qualified: { id: string; label: string };
   let tier: string;
   let owner: string;
+  let score: string;
 
   before(async () => {
     s = await startConsole();
@@ -25,6 +26,7 @@ describe('console: leads page', () => {
     assert.equal(cf.status, 200, cf.text);
     tier = cf.body.id;
     owner = (await call('POST', '/api/v1/custom_field/lead/', { body: { name: 'Owner', type: 'user' } })).body.id;
+    score = (await call('POST', '/api/v1/custom_field/lead/', { body: { name: 'Score', type: 'number' } })).body.id;
     // 45 leads: every third Qualified, tiers cycling; contacts with titles for the contact filter.
     for (let i = 0; i < 45; i++) {
       const res = await call('POST', '/api/v1/lead/', {
@@ -33,6 +35,7 @@ describe('console: leads page', () => {
           status_id: i % 3 === 0 ? qualified.id : statuses[0]!.id,
           [`custom.${tier}`]: ['Gold', 'Silver', 'Bronze'][i % 3 === 0 ? (i / 3) % 3 : i % 3]!,
           ...(i % 5 === 0 ? { [`custom.${owner}`]: s.t.orgA.user_id } : {}),
+          [`custom.${score}`]: (i * 37) % 101,
           contacts: [{ name: `Person ${i}`, title: i % 2 === 0 ? 'CEO' : 'Engineer', emails: [{ email: `p${i}@acme${i}.example`, type: 'office' }] }],
         },
       });
@@ -243,6 +246,30 @@ describe('console: leads page', () => {
     await p2.getByText('Deleted Smart View “Bronze leads”.').waitFor();
     assert.equal((await s.t.call('GET', `/api/v1/saved_search/${saved.id}/`)).status, 404);
     await second.context.close();
+  });
+
+  test('a custom number column is shown and sorts; "save current filter into it" updates an open Smart View', async () => {
+    const { context, page } = await s.newPage();
+    await signIn(page, s.t.orgA.api_key);
+    await waitCount(page, 45);
+    await page.getByText('Columns', { exact: true }).click();
+    await page.getByLabel('Score').check();
+    await page.getByRole('button', { name: /^Score/ }).click();
+    await page.locator('th[aria-sort="ascending"]', { hasText: 'Score' }).waitFor();
+    await until(async () => {
+      const scores = (await page.locator('tbody tr td[data-label="Score"]').allTextContents()).map(Number);
+      return scores.length === 25 && scores.every((v, i) => i === 0 || scores[i - 1]! <= v) && scores[0] === 0;
+    }, 'rows by score, ascending');
+    await page.getByLabel('New Smart View name').fill('By score');
+    await page.getByRole('button', { name: 'Save filter as Smart View' }).click();
+    await page.getByText('Saved Smart View “By score”.').waitFor();
+    await page.getByRole('button', { name: /^Score/ }).click(); // now descending
+    await page.locator('th[aria-sort="descending"]', { hasText: 'Score' }).waitFor();
+    await page.getByRole('button', { name: 'Save current filter into it' }).click();
+    await page.getByText('Updated Smart View “By score”.').waitFor();
+    const view = (await s.t.call('GET', '/api/v1/saved_search/')).body.data.find((v: any) => v.name === 'By score');
+    assert.deepEqual(view.s_query.sort, [{ direction: 'desc', field: { type: 'custom_field', custom_field_id: score } }]);
+    await context.close();
   });
 
   test('cursor paging walks every matching lead once', async () => {

@@ -7,9 +7,9 @@
  * commit. A slow poll (POLL_MS) is the fallback for a lost connection and is also how a lapsed lease
  * of a dead worker is noticed: takeover happens within BULK_LEASE_SECONDS + POLL_MS.
  */
-import pg from 'pg';
 import { randomBase62 } from '../ids.ts';
 import { createSystemMailer, type SystemMailer } from '../mailer/system-mailer.ts';
+import { createListener } from '../worker/listener.ts';
 import type { BackgroundWorker, WorkerDeps } from '../worker/registry.ts';
 import { claimAction } from './claim.ts';
 import { sendPendingDoneEmails } from './done-email.ts';
@@ -38,7 +38,6 @@ export function createBulkActionWorker(deps: WorkerDeps, options: BulkWorkerOpti
   /** The runner of each action this worker is running, by action id. */
   const running = new Map<string, Promise<void>>();
   let stopping = false;
-  let listener: pg.Client | undefined;
   let loop: Promise<void> | undefined;
   let wake: (() => void) | undefined;
   let woken = false;
@@ -48,27 +47,7 @@ export function createBulkActionWorker(deps: WorkerDeps, options: BulkWorkerOpti
     wake?.();
   };
 
-  const listen = async (): Promise<void> => {
-    if (stopping) return;
-    const client = new pg.Client({ connectionString: deps.connectionString });
-    client.on('notification', poke);
-    client.on('error', (error) => {
-      log.warn({ err: error }, 'LISTEN connection lost; reconnecting');
-      client.end().catch(() => {});
-      if (listener === client) listener = undefined;
-      setTimeout(() => void listen().catch(() => {}), RECONNECT_MS);
-    });
-    try {
-      await client.connect();
-      await client.query(`LISTEN ${BULK_CHANNEL}`);
-      listener = client;
-      poke(); // anything created while we were not listening
-    } catch (error) {
-      log.warn({ err: error }, 'could not LISTEN; polling until it works');
-      client.end().catch(() => {});
-      setTimeout(() => void listen().catch(() => {}), RECONNECT_MS);
-    }
-  };
+  const listener = createListener({ connectionString: deps.connectionString, channel: BULK_CHANNEL, onNotify: poke, log, retryMs: RECONNECT_MS });
 
   const idle = () =>
     new Promise<void>((resolve) => {
@@ -109,7 +88,7 @@ export function createBulkActionWorker(deps: WorkerDeps, options: BulkWorkerOpti
   return {
     name: 'bulk-actions',
     async start() {
-      await listen();
+      await listener.start();
       loop = runLoop();
     },
     async stop() {
@@ -117,7 +96,7 @@ export function createBulkActionWorker(deps: WorkerDeps, options: BulkWorkerOpti
       poke();
       await loop;
       await Promise.all(running.values());
-      await listener?.end().catch(() => {});
+      await listener.stop();
     },
   };
 }

@@ -19,7 +19,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import pg from 'pg';
+import { createListener } from '../worker/listener.ts';
 import type { BackgroundWorker, WorkerDeps } from '../worker/registry.ts';
 import { signingSecret } from '../unsubscribe-links/secret.ts';
 import { claimBatch } from './claim.ts';
@@ -75,7 +75,6 @@ export function createEmailDeliveryWorker(deps: WorkerDeps, options: DeliveryWor
   let running = false;
   let loop: Promise<void> | undefined;
   let wake: (() => void) | undefined;
-  let listener: pg.Client | undefined;
   const timers: NodeJS.Timeout[] = [];
   const inFlight = new Set<Promise<void>>();
   const pending: SendResult[] = [];
@@ -199,24 +198,13 @@ export function createEmailDeliveryWorker(deps: WorkerDeps, options: DeliveryWor
     }
   };
 
-  const listen = async () => {
-    const client = new pg.Client({ connectionString: deps.connectionString });
-    client.on('notification', () => wake?.());
-    client.on('error', (error) => {
-      log.warn({ err: error }, 'email delivery: LISTEN connection lost; polling until it is back');
-      listener = undefined;
-      if (running) setTimeout(() => void listen().catch(() => {}), 2000);
-    });
-    await client.connect();
-    await client.query(`LISTEN ${EMAIL_NOTIFY_CHANNEL}`);
-    listener = client;
-  };
+  const listener = createListener({ connectionString: deps.connectionString, channel: EMAIL_NOTIFY_CHANNEL, onNotify: () => wake?.(), log });
 
   return {
     name: 'email-delivery',
     async start() {
       running = true;
-      await listen().catch((error) => log.warn({ err: error }, 'email delivery: LISTEN failed; polling'));
+      await listener.start();
       timers.push(
         setInterval(() => {
           // Rows locked now are being written back (or reaped): they are leaving `sending`, and
@@ -244,7 +232,7 @@ export function createEmailDeliveryWorker(deps: WorkerDeps, options: DeliveryWor
       await drain();
       for (const timer of timers) clearInterval(timer);
       transports.closeAll();
-      await listener?.end().catch(() => {});
+      await listener.stop();
     },
   };
 }

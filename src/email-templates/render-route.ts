@@ -3,6 +3,9 @@
  * recipient, named either directly (`lead_id`, optionally `contact_id`) or as the `entry`-th
  * recipient of an `s_query` (`mode=lead`: the first contact with an email of each matched lead;
  * `mode=contact`: every contact with an email). Past the last recipient the answer is `{}`.
+ *
+ * `POST /email_template/render/` (extension) renders template text that is not saved, for a lead:
+ * the console's live preview, and any client's.
  */
 import { Type } from 'typebox';
 import { defaultAccountOf, findAccount, identityFor } from '../connected-accounts/account.ts';
@@ -86,7 +89,70 @@ async function senderFor(ctx: RequestContext, query: { email_account_id?: string
   return { name: identity?.name ?? null, email: account.email };
 }
 
+/** The recipient `lead_id` names: `contact_id`, else its first contact with an email, else its first contact. */
+async function recipientOfLead(ctx: RequestContext, leadId: string, contactId: string | undefined): Promise<Recipient> {
+  const lead = (await loadLeadData(ctx.db, ctx.organizationId, [leadId])).get(leadId);
+  if (!lead) throw notFound('lead');
+  const contact = contactId ? lead.contacts.find((c) => c.id === contactId) : lead.contacts.find((c) => c.emails.length > 0) ?? lead.contacts[0];
+  if (contactId && !contact) throw notFound('contact');
+  return { lead, contact: contact ?? null, email: contact?.emails[0] ?? null };
+}
+
+/** Renders the template `templateId` (or `draft`, not stored) for `recipient`, in the shape both routes answer. */
+async function renderFor(
+  ctx: RequestContext,
+  recipient: Recipient,
+  senderQuery: { email_account_id?: string; sender?: string },
+  templateId: string,
+  draft?: { subject: string; body: string },
+): Promise<Record<string, unknown>> {
+  const sender = await senderFor(ctx, senderQuery);
+  const renderer = await createTemplateRenderer(ctx.db, {
+    organizationId: ctx.organizationId,
+    templateId,
+    draft,
+    publicUrl: ctx.config.publicUrl,
+    secret: await signingSecret(ctx.config),
+    limits: ctx.config.templates,
+    priority: 'interactive',
+  });
+  const rendered = await renderer.render(recipient.lead, recipient.contact, recipient.email, { userId: ctx.userId, ...sender });
+  return {
+    subject: rendered.subject,
+    body: rendered.body,
+    email: recipient.email,
+    contact_id: recipient.contact?.id ?? null,
+    contact_display_name: recipient.contact?.name ?? null,
+    lead_id: recipient.lead.id,
+    lead_display_name: recipient.lead.name ?? '',
+  };
+}
+
+/** A draft to render: the text of a template not saved yet (extension), with the recipient and sender as in the GET. */
+const DraftBody = Type.Object({
+  subject: Type.String({ maxLength: 10000 }),
+  body: Type.String({ maxLength: 1000000 }),
+  lead_id: IdString,
+  contact_id: Type.Optional(IdString),
+  email_account_id: Type.Optional(IdString),
+  sender: Type.Optional(Type.String({ maxLength: EMAIL_MAX })),
+});
+
 export async function registerTemplateRenderRoute(app: App): Promise<void> {
+  // Extension: what an editor previews while the user types, before anything is saved. The same
+  // limits and file-free engine as a saved template (a draft is parsed and rendered on the
+  // template threads like any other), so it reads nothing a saved template could not.
+  app.post(
+    '/email_template/render/',
+    { schema: { tags: ['email templates'], summary: 'Render template text that is not saved, for a lead (extension)', body: DraftBody } },
+    async (request) => {
+      const ctx = request.ctx;
+      const b = request.body;
+      const recipient = await recipientOfLead(ctx, b.lead_id, b.contact_id);
+      return renderFor(ctx, recipient, b, 'draft', { subject: b.subject, body: b.body });
+    },
+  );
+
   app.get(
     '/email_template/:id/render/',
     { schema: { tags: ['email templates'], summary: 'Render a template for a lead/contact or a search entry', params: IdParams, querystring: Query } },
@@ -95,11 +161,7 @@ export async function registerTemplateRenderRoute(app: App): Promise<void> {
       const q = request.query;
       let recipient: Recipient | undefined;
       if (q.lead_id) {
-        const lead = (await loadLeadData(ctx.db, ctx.organizationId, [q.lead_id])).get(q.lead_id);
-        if (!lead) throw notFound('lead');
-        const contact = q.contact_id ? lead.contacts.find((c) => c.id === q.contact_id) : lead.contacts.find((c) => c.emails.length > 0) ?? lead.contacts[0];
-        if (q.contact_id && !contact) throw notFound('contact');
-        recipient = { lead, contact: contact ?? null, email: contact?.emails[0] ?? null };
+        recipient = await recipientOfLead(ctx, q.lead_id, q.contact_id);
       } else if (q.s_query !== undefined || q.query !== undefined) {
         const name = q.s_query !== undefined ? 's_query' : 'query';
         // Loaded on demand: the search compiler is a large module only this branch needs.
@@ -118,25 +180,7 @@ export async function registerTemplateRenderRoute(app: App): Promise<void> {
       } else {
         throw fieldError('lead_id', 'Send lead_id (and optionally contact_id), or s_query with entry and mode.');
       }
-      const sender = await senderFor(ctx, q);
-      const renderer = await createTemplateRenderer(ctx.db, {
-        organizationId: ctx.organizationId,
-        templateId: request.params.id,
-        publicUrl: ctx.config.publicUrl,
-        secret: await signingSecret(ctx.config),
-        limits: ctx.config.templates,
-        priority: 'interactive',
-      });
-      const rendered = await renderer.render(recipient.lead, recipient.contact, recipient.email, { userId: ctx.userId, ...sender });
-      return {
-        subject: rendered.subject,
-        body: rendered.body,
-        email: recipient.email,
-        contact_id: recipient.contact?.id ?? null,
-        contact_display_name: recipient.contact?.name ?? null,
-        lead_id: recipient.lead.id,
-        lead_display_name: recipient.lead.name ?? '',
-      };
+      return renderFor(ctx, recipient, q, request.params.id);
     },
   );
 }

@@ -101,6 +101,8 @@ export async function createTemplateRenderer(
   input: {
     organizationId: string;
     templateId: string;
+    /** Renders this text instead of the stored template's (a draft's preview); the template is not read. */
+    draft?: { readonly subject: string; readonly body: string };
     publicUrl: string;
     secret: string;
     limits: TemplateLimits;
@@ -109,13 +111,16 @@ export async function createTemplateRenderer(
   },
 ): Promise<TemplateRenderer> {
   const { organizationId } = input;
+  const draft = input.draft;
   const [template, organization, fields] = await Promise.all([
-    db
-      .selectFrom('email_templates')
-      .select(['id', 'name', 'subject', 'body'])
-      .where('organization_id', '=', organizationId)
-      .where('id', '=', input.templateId)
-      .executeTakeFirst(),
+    draft
+      ? { id: input.templateId, name: '', subject: draft.subject, body: draft.body }
+      : db
+          .selectFrom('email_templates')
+          .select(['id', 'name', 'subject', 'body'])
+          .where('organization_id', '=', organizationId)
+          .where('id', '=', input.templateId)
+          .executeTakeFirst(),
     db.selectFrom('organizations').select('name').where('id', '=', organizationId).executeTakeFirst(),
     loadCustomFieldNames(db, organizationId),
   ]);

@@ -78,7 +78,7 @@ describe('console: settings and lead pages', () => {
     await context.close();
   });
 
-  test('email templates: create, preview against a chosen lead, edit and see the preview follow', async () => {
+  test('email templates: a live preview against a chosen lead while typing, before and after saving', async () => {
     const { context, page } = await s.newPage();
     await signIn(page, s.t.orgA.api_key);
     await open(page, 'settings/templates', 'Email templates');
@@ -86,14 +86,20 @@ describe('console: settings and lead pages', () => {
     await page.getByLabel('Name', { exact: true }).fill('Intro');
     await page.getByLabel('Subject').fill('Hi {{ contact.first_name }}');
     await page.getByLabel('Body (HTML)').fill('<p>About {{ lead.display_name }}</p>');
-    await page.getByRole('button', { name: 'Create template' }).click();
+    // Not created yet: the preview renders the text typed (POST /email_template/render/).
     await page.getByLabel('Preview for lead').waitFor();
     await page.getByLabel('Preview for lead').selectOption({ label: 'Globex' });
-    await until(async () => (await page.getByTestId('preview-subject').textContent()) === 'Hi Hank', 'rendered subject');
+    await until(async () => (await page.getByTestId('preview-subject').textContent()) === 'Hi Hank', 'rendered subject before saving');
     await page.frameLocator('iframe.preview-frame').getByText('About Globex').waitFor();
+    await page.getByRole('button', { name: 'Create template' }).click();
+    await page.getByRole('button', { name: 'Save template' }).waitFor();
+    await page.getByLabel('Preview for lead').selectOption({ label: 'Globex' });
     await page.getByLabel('Subject').fill('Hello {{ contact.first_name }} of {{ lead.display_name }}');
+    await until(async () => (await page.getByTestId('preview-subject').textContent()) === 'Hello Hank of Globex', 'preview following the edit, unsaved');
+    const stored = (await s.t.call('GET', '/api/v1/email_template/')).body.data.find((t: any) => t.name === 'Intro');
+    assert.equal(stored.subject, 'Hi {{ contact.first_name }}');
     await page.getByRole('button', { name: 'Save template' }).click();
-    await until(async () => (await page.getByTestId('preview-subject').textContent()) === 'Hello Hank of Globex', 'preview after save');
+    await until(async () => (await s.t.call('GET', '/api/v1/email_template/')).body.data.find((t: any) => t.name === 'Intro').subject.startsWith('Hello'), 'saved');
     await check(page, 'settings-templates');
     await page.getByRole('button', { name: 'Delete template' }).click();
     await page.getByRole('button', { name: 'Yes, delete “Intro”' }).click();

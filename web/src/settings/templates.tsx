@@ -1,8 +1,9 @@
 /**
  * Email templates: list, create, edit, with a rendered preview for a chosen lead.
  *
- * The preview is `/email_template/{id}/render/`, which renders the stored template: it refreshes as
- * soon as an edit is saved (the API has no way to render text that is not stored yet).
+ * The preview is `POST /email_template/render/` (Sluice's extension) of the text being typed, a
+ * moment after typing stops: it follows every keystroke before anything is saved, also for a
+ * template not created yet.
  */
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
@@ -11,6 +12,7 @@ import { useTemplates, type Template } from '../api/hooks.ts';
 import { submitHandler } from '../bulk/launcher.tsx';
 import { EmailPreview, type Rendered } from '../components/email-preview.tsx';
 import { Field, fieldError, FormErrors } from '../components/form.tsx';
+import { useDebounced } from '../components/use-debounced.ts';
 
 const NEW = '__new__';
 
@@ -84,7 +86,6 @@ function TemplateEditor({ template, onSaved }: { template?: Template; onSaved: (
         : api<Template>('POST', 'email_template/', { body: { name, subject, body } }),
     onSuccess: async (t) => {
       await queryClient.invalidateQueries({ queryKey: ['templates'] });
-      await queryClient.invalidateQueries({ queryKey: ['template-preview', t.id] });
       onSaved(t);
     },
   });
@@ -95,10 +96,11 @@ function TemplateEditor({ template, onSaved }: { template?: Template; onSaved: (
   useEffect(() => {
     if (!leadId && leads.data?.data[0]) setLeadId(leads.data.data[0].id);
   }, [leads.data, leadId]);
+  const draft = { subject: useDebounced(subject), body: useDebounced(body) };
   const preview = useQuery({
-    queryKey: ['template-preview', template?.id, leadId],
-    enabled: Boolean(template && leadId),
-    queryFn: () => api<Rendered>('GET', `email_template/${template!.id}/render/?lead_id=${encodeURIComponent(leadId)}`),
+    queryKey: ['template-preview', draft.subject, draft.body, leadId],
+    enabled: Boolean(leadId),
+    queryFn: () => api<Rendered>('POST', 'email_template/render/', { body: { subject: draft.subject, body: draft.body, lead_id: leadId } }),
   });
   const err = (p: string) => fieldError(save.error, p);
   return (
@@ -120,7 +122,7 @@ function TemplateEditor({ template, onSaved }: { template?: Template; onSaved: (
       </form>
       <section aria-labelledby="tpl-preview-heading">
         <h3 id="tpl-preview-heading">Preview</h3>
-        {template ? (
+        {leadId ? (
           <>
             <Field label="Preview for lead">
               {(p) => (
@@ -133,12 +135,12 @@ function TemplateEditor({ template, onSaved }: { template?: Template; onSaved: (
                 </select>
               )}
             </Field>
-            <p className="hint">Shows the saved template; saving refreshes it.</p>
+            <p className="hint">Shows what is typed above, saved or not.</p>
             <FormErrors error={preview.error} />
             {preview.data ? <EmailPreview rendered={preview.data} /> : null}
           </>
         ) : (
-          <p className="muted">Create the template to preview it.</p>
+          <p className="muted">Add a lead to preview the template against it.</p>
         )}
       </section>
     </div>

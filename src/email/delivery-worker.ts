@@ -20,6 +20,7 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { createListener } from '../worker/listener.ts';
+import { createWaker } from '../worker/waker.ts';
 import type { BackgroundWorker, WorkerDeps } from '../worker/registry.ts';
 import { signingSecret } from '../unsubscribe-links/secret.ts';
 import { claimBatch } from './claim.ts';
@@ -74,25 +75,14 @@ export function createEmailDeliveryWorker(deps: WorkerDeps, options: DeliveryWor
 
   let running = false;
   let loop: Promise<void> | undefined;
-  let wake: (() => void) | undefined;
   const timers: NodeJS.Timeout[] = [];
   const inFlight = new Set<Promise<void>>();
   const pending: SendResult[] = [];
   let flushTimer: NodeJS.Timeout | undefined;
   let flushing: Promise<void> | undefined;
 
-  const sleep = (ms: number) =>
-    new Promise<void>((resolve) => {
-      const timer = setTimeout(() => {
-        wake = undefined;
-        resolve();
-      }, ms);
-      wake = () => {
-        clearTimeout(timer);
-        wake = undefined;
-        resolve();
-      };
-    });
+  const waker = createWaker();
+  const sleep = waker.sleep;
 
   const writeOut = async (batch: SendResult[]): Promise<void> => {
     for (let attempt = 0; ; attempt += 1) {
@@ -176,7 +166,7 @@ export function createEmailDeliveryWorker(deps: WorkerDeps, options: DeliveryWor
       inFlight.add(task);
       void task.finally(() => {
         inFlight.delete(task);
-        wake?.();
+        waker.wake();
       });
     }
     return true;
@@ -198,7 +188,7 @@ export function createEmailDeliveryWorker(deps: WorkerDeps, options: DeliveryWor
     }
   };
 
-  const listener = createListener({ connectionString: deps.connectionString, channel: EMAIL_NOTIFY_CHANNEL, onNotify: () => wake?.(), log });
+  const listener = createListener({ connectionString: deps.connectionString, channel: EMAIL_NOTIFY_CHANNEL, onNotify: () => waker.wake(), log });
 
   return {
     name: 'email-delivery',
@@ -226,7 +216,7 @@ export function createEmailDeliveryWorker(deps: WorkerDeps, options: DeliveryWor
     },
     async stop() {
       running = false;
-      wake?.();
+      waker.wake();
       await loop;
       await Promise.allSettled([...inFlight]);
       await drain();

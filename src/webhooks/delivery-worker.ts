@@ -38,7 +38,8 @@
 import { randomBytes } from 'node:crypto';
 import type http from 'node:http';
 import { sql } from 'kysely';
-import pg from 'pg';
+import { createListener } from '../worker/listener.ts';
+import { createWaker } from '../worker/waker.ts';
 import type { BackgroundWorker, WorkerDeps } from '../worker/registry.ts';
 import { eventLogColumns, eventResponse, type EventLogRow } from '../events/serialize.ts';
 import { OutboundGuard } from '../net/outbound-guard.ts';
@@ -102,26 +103,14 @@ export function createWebhookDeliveryWorker(deps: WorkerDeps, options: WebhookWo
 
   let running = false;
   let loop: Promise<void> | undefined;
-  let wake: (() => void) | undefined;
-  let listener: pg.Client | undefined;
   const timers: NodeJS.Timeout[] = [];
   /** Lanes by subscription id. */
   const lanes = new Map<string, Promise<void>>();
   /** Subscriptions whose lease this worker no longer holds (heartbeat found them gone). */
   const lost = new Set<string>();
 
-  const sleep = (ms: number) =>
-    new Promise<void>((resolve) => {
-      const timer = setTimeout(() => {
-        wake = undefined;
-        resolve();
-      }, ms);
-      wake = () => {
-        clearTimeout(timer);
-        wake = undefined;
-        resolve();
-      };
-    });
+  const waker = createWaker();
+  const sleep = waker.sleep;
 
   /** Sends one claimed batch; returns its outcomes and whether one failed. */
   const sendBatch = async (webhook: WebhookRow, deliveries: readonly ClaimedDelivery[], agent: http.Agent, key: string | Error): Promise<{ outcomes: Outcome[]; failed: boolean }> => {
@@ -228,7 +217,7 @@ export function createWebhookDeliveryWorker(deps: WorkerDeps, options: WebhookWo
       .catch((error: unknown) => log.error({ err: error, webhook: webhook.id }, 'webhooks: lane failed'))
       .finally(() => {
         lanes.delete(webhook.id);
-        wake?.();
+        waker.wake();
       });
     lanes.set(webhook.id, lane);
   };
@@ -260,24 +249,13 @@ export function createWebhookDeliveryWorker(deps: WorkerDeps, options: WebhookWo
     for (const id of ids) if (!held.has(id) && lanes.has(id)) lost.add(id);
   };
 
-  const listen = async () => {
-    const client = new pg.Client({ connectionString: deps.connectionString });
-    client.on('notification', () => wake?.());
-    client.on('error', (error) => {
-      log.warn({ err: error }, 'webhooks: LISTEN connection lost; polling until it is back');
-      listener = undefined;
-      if (running) setTimeout(() => void listen().catch(() => {}), 2000);
-    });
-    await client.connect();
-    await client.query(`LISTEN ${WEBHOOK_NOTIFY_CHANNEL}`);
-    listener = client;
-  };
+  const listener = createListener({ connectionString: deps.connectionString, channel: WEBHOOK_NOTIFY_CHANNEL, onNotify: () => waker.wake(), log });
 
   return {
     name: 'webhook-delivery',
     async start() {
       running = true;
-      await listen().catch((error) => log.warn({ err: error }, 'webhooks: LISTEN failed; polling'));
+      await listener.start();
       timers.push(
         setInterval(() => void heartbeat().catch((error) => log.warn({ err: error }, 'webhooks: heartbeat failed')), Math.max(250, (settings.leaseSeconds * 1000) / 3)),
         setInterval(() => {
@@ -292,11 +270,11 @@ export function createWebhookDeliveryWorker(deps: WorkerDeps, options: WebhookWo
     },
     async stop() {
       running = false;
-      wake?.();
+      waker.wake();
       await loop;
       await Promise.allSettled([...lanes.values()]);
       for (const timer of timers) clearInterval(timer);
-      await listener?.end().catch(() => {});
+      await listener.stop();
     },
   };
 }

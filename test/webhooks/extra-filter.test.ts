@@ -66,5 +66,9 @@ describe('extra_filter (Close\'s webhook filter language)', () => {
     let deep: unknown = { type: 'is_null' };
     for (let i = 0; i < 40; i++) deep = { type: 'not', filter: deep };
     assert.throws(() => parseExtraFilter(deep, 'extra_filter'), /nested at most/);
+    // Wide instead of deep: the node count bounds what one event's evaluation can cost.
+    const wide = { type: 'or', filters: Array.from({ length: 250 }, () => ({ type: 'is_null' })) };
+    assert.throws(() => parseExtraFilter(wide, 'extra_filter'), /at most 200 nodes/);
+    assert.doesNotThrow(() => parseExtraFilter({ type: 'or', filters: Array.from({ length: 150 }, () => ({ type: 'is_null' })) }, 'extra_filter'));
   });
 });

@@ -7,8 +7,8 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import { newId } from '../ids.ts';
-import { recordActivityEvents } from './activity-events.ts';
-import { activityNameColumns, type ActivityRow } from './activity-serialize.ts';
+import { eventIdSql } from '../events/event-id-sql.ts';
+import { activityJoinsSql, activityObjectSql } from './activity-object-sql.ts';
 import { htmlToText } from './html-to-text.ts';
 
 /** The channel delivery workers LISTEN on. */
@@ -105,12 +105,16 @@ export async function enqueueEmails(trx: Kysely<Database>, inputs: readonly Enqu
       not_before: input.notBefore ?? null,
     };
   });
-  // One INSERT from arrays (unnest), one parameter per column whatever the number of rows: a
-  // 1,000-message batch was a statement of 26,000 parameters for Kysely to build and PostgreSQL to
-  // parse. It returns the rows as the API shows them (defaults and joined names included) for the
-  // `activity.email` `created` events, instead of reading them back.
+  // One statement: the INSERT from arrays (unnest: one parameter per column whatever the number of
+  // rows; a 1,000-message batch was 26,000 parameters as a values list), and the `activity.email`
+  // `created` events built by PostgreSQL from the inserted rows (activity-object-sql.ts). The
+  // events used to be serialised in JavaScript from the returned rows and sent back as a jsonb
+  // array, bodies included: a 3 MB round trip per 1,000 messages, which measured 375-1,143 ms
+  // against 100 ms for the INSERT of the same activities.
   const column = <K extends keyof (typeof rows)[number]>(key: K) => rows.map((row) => row[key]);
-  const { rows: inserted } = await sql<ActivityRow>`
+  await sql`
+    WITH stamp AS MATERIALIZED (SELECT clock_timestamp() AS at),
+    ins AS (
     INSERT INTO email_activities (id, organization_id, lead_id, contact_id, user_id, status, subject, body_html, body_text, sender,
       recipient_email, to_emails, template_id, template_name, bulk_email_action_id, sequence_id, sequence_subscription_id,
       email_account_id, thread_id, in_reply_to_id, message_id, reference_ids, next_attempt_at, date_scheduled, created_by, updated_by)
@@ -126,8 +130,15 @@ export async function enqueueEmails(trx: Kysely<Database>, inputs: readonly Enqu
       AS r(id, organization_id, lead_id, contact_id, user_id, subject, body_html, body_text, sender, recipient_email, to_emails,
         template_id, template_name, bulk_email_action_id, sequence_id, sequence_subscription_id, email_account_id, thread_id,
         in_reply_to_id, message_id, reference_ids, not_before)
-    RETURNING *, ${sql.join(activityNameColumns('email_activities'))}`.execute(trx);
-  await recordActivityEvents(trx, inserted, 'created');
+    RETURNING *
+    )
+    INSERT INTO events (id, organization_id, object_type, object_id, lead_id, action, user_id, api_key_id, request_id,
+                        changed_fields, data, previous_data, meta, date_created, date_updated)
+    SELECT ${eventIdSql()}, ins.organization_id, 'activity.email', ins.id, ins.lead_id, 'created', ins.user_id, NULL, NULL,
+           '[]'::jsonb, ${activityObjectSql('ins')}, NULL,
+           CASE WHEN ins.bulk_email_action_id IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('bulk_action_id', ins.bulk_email_action_id) END,
+           stamp.at, stamp.at
+    FROM ins ${activityJoinsSql('ins')} CROSS JOIN stamp`.execute(trx);
   await sql`SELECT pg_notify(${EMAIL_NOTIFY_CHANNEL}, ${organizationId})`.execute(trx);
   return rows.map((row) => ({ activityId: row.id }));
 }

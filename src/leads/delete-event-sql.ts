@@ -15,12 +15,9 @@
  * DELETE returned. The events share one date: the caller's, or the moment of writing.
  */
 import { sql, type RawBuilder } from 'kysely';
+import { activityJoinsSql, activityObjectSql } from '../email/activity-object-sql.ts';
 import { eventIdSql } from '../events/event-id-sql.ts';
-
-/** `formatTimestamp` (time.ts) in SQL: UTC, milliseconds (truncated, as node-pg reads them) + `000+00:00`. */
-function ts(column: RawBuilder<unknown>): RawBuilder<string | null> {
-  return sql`to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"000+00:00"')`;
-}
+import { list, ts } from '../events/json-sql.ts';
 
 /** `fullName` of serialize.ts: first and last name, the empty ones left out; null when both are. */
 function fullName(alias: string): RawBuilder<string | null> {
@@ -46,33 +43,6 @@ function customKeysSql(custom: RawBuilder<unknown>): RawBuilder<unknown> {
     '{}'::jsonb) ELSE '{}'::jsonb END`;
 }
 
-/**
- * What JavaScript's `\s` matches (WhiteSpace and LineTerminator), for `body_preview`: the preview is
- * `body_text.replace(/\s+/g, ' ').trim().slice(0, 200)`. Passed as a parameter so that PostgreSQL's
- * regex engine reads the escapes, whatever its locale thinks `\s` is.
- */
-const JS_WHITESPACE = '[\\t\\n\\u000b\\f\\r \\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff]+';
-/** Characters outside the BMP: two UTF-16 code units each in JavaScript's `slice`. */
-const ASTRAL = '[\\U00010000-\\U0010ffff]';
-const NOT_ASTRAL = '[^\\U00010000-\\U0010ffff]';
-
-/**
- * The first 200 UTF-16 code units of `text`, as JavaScript's `slice(0, 200)`. Without characters
- * outside the BMP among the first 200 that is `left(text, 200)`; with some, the longest prefix that
- * fits (JavaScript would keep half a surrogate pair, which no jsonb can hold: the old path failed
- * there, this one stops before the pair).
- */
-function utf16Slice200(text: RawBuilder<string>): RawBuilder<string> {
-  return sql`CASE WHEN left(${text}, 200) !~ ${ASTRAL} THEN left(${text}, 200)
-    ELSE (SELECT left(${text}, max(k)) FROM generate_series(0, 200) k
-          WHERE k + length(regexp_replace(left(${text}, k), ${NOT_ASTRAL}, '', 'g')) <= 200) END`;
-}
-
-/** A jsonb array column that may hold JSON null: `?? []`. */
-function list(column: RawBuilder<unknown>): RawBuilder<unknown> {
-  return sql`coalesce(nullif(${column}, 'null'::jsonb), '[]'::jsonb)`;
-}
-
 export interface DeleteStatementInput {
   readonly organizationId: string;
   /** The leads to delete, already locked by the caller's transaction. */
@@ -92,7 +62,6 @@ export interface DeleteStatementInput {
 export function deleteLeadsStatement(input: DeleteStatementInput) {
   const org = input.organizationId;
   const ids = sql`${input.leadIds}::text[]`;
-  const a = (column: string) => sql.ref(`a.${column}`);
   // Number → formatted, a jsonb object: a lookup is a binary search of its keys.
   const formatted = JSON.stringify(Object.fromEntries(input.phones.map((phone, i) => [phone, input.phonesFormatted[i]])));
   return sql<{ id: string }>`
@@ -200,39 +169,9 @@ export function deleteLeadsStatement(input: DeleteStatementInput) {
       WHERE l.organization_id = ${org} AND l.id = ANY(${ids})
     ), act AS MATERIALIZED (
       SELECT a.id, a.lead_id,
-        jsonb_build_object(
-          'id', a.id, '_type', 'Email', 'organization_id', a.organization_id, 'lead_id', a.lead_id,
-          'contact_id', a.contact_id, 'user_id', a.user_id,
-          'user_name', nullif(trim(concat_ws(' ', u.first_name, u.last_name)), ''),
-          'users', CASE WHEN coalesce(a.user_id, '') <> '' THEN jsonb_build_array(a.user_id) ELSE '[]'::jsonb END,
-          'direction', a.direction, 'status', a.status, 'subject', a.subject, 'body_text', a.body_text,
-          'body_html', a.body_html,
-          'body_preview', ${utf16Slice200(sql`btrim(regexp_replace(${a('body_text')}, ${JS_WHITESPACE}, ' ', 'g'), ' ')`)},
-          'sender', a.sender, 'to', ${list(a('to_emails'))}, 'cc', ${list(a('cc_emails'))}, 'bcc', ${list(a('bcc_emails'))},
-          'template_id', a.template_id, 'template_name', a.template_name, 'bulk_email_action_id', a.bulk_email_action_id,
-          'sequence_id', a.sequence_id, 'sequence_name', sq.name, 'sequence_subscription_id', a.sequence_subscription_id,
-          'followup_sequence_id', NULL::text, 'followup_sequence_delay', NULL::text, 'followup_sequence_add_cc_bcc', false
-        ) || jsonb_build_object(
-          'email_account_id', a.email_account_id, 'send_as_id', NULL::text, 'thread_id', a.thread_id,
-          'in_reply_to_id', a.in_reply_to_id, 'message_ids', jsonb_build_array(a.message_id),
-          'references', ${list(a('reference_ids'))}, 'has_reply', false, 'opens', '[]'::jsonb, 'opens_summary', NULL::text,
-          'attachments', '[]'::jsonb, 'send_attempts', ${list(a('send_attempts'))}, 'error_message', a.error_message,
-          'envelope', jsonb_build_object(
-            'from', jsonb_build_array(a.sender), 'to', ${list(a('to_emails'))}, 'cc', ${list(a('cc_emails'))},
-            'bcc', ${list(a('bcc_emails'))}, 'subject', a.subject, 'message_id', a.message_id, 'in_reply_to', NULL::text,
-            'date', ${ts(a('date_sent'))}),
-          'need_smtp_credentials', false, 'agent_config_id', NULL::text, 'agent_action_reason', NULL::text,
-          'date_scheduled', ${ts(a('date_scheduled'))}, 'date_sent', ${ts(a('date_sent'))},
-          'activity_at', ${ts(a('activity_at'))}, 'created_by', a.created_by, 'updated_by', a.updated_by,
-          'created_by_name', nullif(trim(concat_ws(' ', acu.first_name, acu.last_name)), ''),
-          'updated_by_name', nullif(trim(concat_ws(' ', auu.first_name, auu.last_name)), ''),
-          'date_created', ${ts(a('date_created'))}, 'date_updated', ${ts(a('date_updated'))}
-        ) AS obj
+        ${activityObjectSql('a')} AS obj
       FROM email_activities a
-      LEFT JOIN users u ON u.id = a.user_id AND u.organization_id = a.organization_id
-      LEFT JOIN users acu ON acu.id = a.created_by AND acu.organization_id = a.organization_id
-      LEFT JOIN users auu ON auu.id = a.updated_by AND auu.organization_id = a.organization_id
-      LEFT JOIN sequences sq ON sq.id = a.sequence_id AND sq.organization_id = a.organization_id
+      ${activityJoinsSql('a')}
       WHERE a.organization_id = ${org} AND a.lead_id = ANY(${ids})
     ), sub AS MATERIALIZED (
       SELECT s.id, s.lead_id,

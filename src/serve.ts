@@ -47,6 +47,7 @@ async function bootstrap(config: Config, db: Parameters<typeof isEmptyDatabase>[
 export async function serve(role: Role = 'all'): Promise<void> {
   const config = loadConfig();
   const log = pino({ level: config.logLevel, base: { pid: process.pid, role } });
+  log.info({ running_from: process.env.SLUICE_RUNNING_FROM ?? 'source' }, 'starting');
   const pgLog = log.child({ component: 'postgres' });
   // Requests and background work get separate pools with their own statement_timeout: a request
   // must never hold a backend long (DB_STATEMENT_TIMEOUT_MS), while loading a bulk action's million

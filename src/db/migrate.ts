@@ -9,7 +9,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
 
-const MIGRATIONS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'migrations');
+// From the sources (src/db) and from the bundle (dist/server) alike: both sit two levels below the root.
+const MIGRATIONS_DIR = fileURLToPath(new URL('../../src/db/migrations/', import.meta.url));
 /** Arbitrary constant naming Sluice's migration lock among advisory locks. */
 const MIGRATION_LOCK_KEY = 7_305_150_001;
 

@@ -1,11 +1,12 @@
 /**
- * `npm run bench:email`: 100,000 messages (BENCH_EMAILS) rendered from a template for their own
- * lead and contact, enqueued in batches of 1,000 (one transaction each, as a bulk email does) and
- * delivered by the delivery worker to an SMTP sink in another process; against nodemailer sending
- * the same messages, pre-rendered, over an identical pooled transport (EMAIL_SMTP_CONNECTIONS
- * connections, the same number of messages in flight) to the same sink in the same run. Reports
- * messages per second for both, their ratio (target ≥ 0.8, issue 11) and the bench process's peak RSS, and
- * writes the section of BENCHMARKS.md (BENCH_WRITE=0 to skip).
+ * `npm run bench:email`: a bulk email (`POST /bulk_action/email/`) to 100,000 leads (BENCH_EMAILS),
+ * each message rendered from a template for its own lead and contact, sent through a `sluice serve`
+ * process (API and workers in one, as `npm start` runs it: selection, items, render, enqueue in the
+ * batch transactions, delivery worker) to an SMTP sink in another process; against nodemailer
+ * sending the same messages, pre-rendered, over an identical pooled transport
+ * (EMAIL_SMTP_CONNECTIONS connections, the same number of messages in flight) to the same sink in
+ * the same run. Reports messages per second for both, their ratio (target ≥ 0.8, issue 11) and the
+ * server's peak RSS (target < 300 MB), and writes the section of BENCHMARKS.md (BENCH_WRITE=0 to skip).
  *
  * The sink is this file run with `--sink`: smtp-server that reads and counts messages (no parsing)
  * and prints its count. Data lives in the `sluice_bench_email` database (bench/lib/bench-database.ts).
@@ -14,21 +15,18 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pino from 'pino';
 import { SMTPServer } from 'smtp-server';
 import { loadConfig } from '../src/config.ts';
 import { composeMailOptions } from '../src/email/compose.ts';
-import { createEmailDeliveryWorker, defaultMaxInFlight } from '../src/email/delivery-worker.ts';
-import { enqueueEmails, type EnqueueEmailInput } from '../src/email/enqueue.ts';
-import { loadLeadData } from '../src/email/recipient-data.ts';
-import { createTemplateRenderer } from '../src/email/render.ts';
-import { connect } from '../src/db/database.ts';
+import { defaultMaxInFlight } from '../src/email/delivery-worker.ts';
 import { smtpTransport } from '../src/email/transports.ts';
 import { newId } from '../src/ids.ts';
 import { createOrganization } from '../src/orgs/create-organization.ts';
-import { systemClock } from '../src/time.ts';
 import { signingSecret } from '../src/unsubscribe-links/secret.ts';
+import { createApiKey } from '../src/auth/api-keys.ts';
+import { apiCall } from './lib/api-call.ts';
 import { openBenchDatabase } from './lib/bench-database.ts';
+import { startServerProcess } from './lib/server-process.ts';
 import { writeBenchmarkSection } from './lib/benchmarks-md.ts';
 import { markdownTable } from './lib/table.ts';
 
@@ -91,8 +89,6 @@ async function waitForCount(sink: Sink, target: number): Promise<void> {
   while (sink.count() < target) await new Promise((r) => setTimeout(r, 20));
 }
 
-const peakMiB = () => Math.round(process.resourceUsage().maxRSS / 1024);
-
 async function main(): Promise<void> {
   // The sink is on loopback, which tenants' SMTP may only reach when the operator allows it.
   const config = loadConfig({ ...process.env, OUTBOUND_ALLOW_HOSTS: '127.0.0.1' });
@@ -102,9 +98,11 @@ async function main(): Promise<void> {
   log(`sink on port ${sink.port}`);
 
   // ---------- data: one organization with N leads, one contact and one email each ----------
-  let org = await db.selectFrom('organizations').select(['id']).where('name', '=', 'Email bench').executeTakeFirst();
+  // One organization per size (the 100,000-lead one keeps its first name), reused across runs.
+  const orgName = N === 100_000 ? 'Email bench' : `Email bench: ${N} leads`;
+  let org = await db.selectFrom('organizations').select(['id']).where('name', '=', orgName).executeTakeFirst();
   if (!org) {
-    const created = await createOrganization(db, { name: 'Email bench', userEmail: 'bench@seller.example' });
+    const created = await createOrganization(db, { name: orgName, userEmail: 'bench@seller.example' });
     org = { id: created.organization_id };
   }
   const orgId = org.id;
@@ -151,47 +149,40 @@ async function main(): Promise<void> {
         '<p><a href="{{ unsubscribe_url }}">Unsubscribe</a></p>',
     })
     .execute();
-  const leadIds = (await db.selectFrom('leads').select('id').where('organization_id', '=', orgId).orderBy('date_created').orderBy('id').limit(N).execute()).map((r) => r.id);
+  const total = Number((await db.selectFrom('leads').select((eb) => eb.fn.countAll<number>().as('n')).where('organization_id', '=', orgId).executeTakeFirstOrThrow()).n);
+  if (total !== N) throw new Error(`the "${orgName}" organization holds ${total} leads, not BENCH_EMAILS=${N}: drop it or use its size`);
   const secret = await signingSecret(config);
-  const sender = { userId: user.id, name: 'Bench Sender', email: 'bench@seller.example' };
 
-  // ---------- Sluice: render + enqueue in batch transactions, delivered by the worker ----------
-  // The delivery worker gets a pool of its own, DB_POOL_SIZE connections, as under `sluice serve
-  // --role all` (src/serve.ts); the enqueue side keeps the bench's pool, as the API would.
-  const workerHandles = connect(database.connectionString, config.dbPoolSize, config.statementTimeoutMs.worker);
-  const worker = createEmailDeliveryWorker({ db: workerHandles.db, pool: workerHandles.pool, config, clock: systemClock, log: pino({ level: 'warn' }), connectionString: database.connectionString });
-  await worker.start();
+  // ---------- Sluice: a bulk email through the API of a `sluice serve` process ----------
+  // The real path (selection, items, render, enqueue, delivery) in a server of its own, API and
+  // workers in one process as `npm start` runs them, so that its memory is the server's alone.
+  const key = await createApiKey(db, orgId, user.id);
+  const server = await startServerProcess(database.connectionString, { OUTBOUND_ALLOW_HOSTS: '127.0.0.1', RATE_LIMIT_PER_KEY: '0' }, 'all');
   const sinkStart = sink.count();
   const t0 = performance.now();
+  const created = await apiCall<{ id: string }>(server.baseUrl, key.key, 'POST', '/bulk_action/email/', {
+    s_query: { type: 'object_type', object_type: 'lead' },
+    template_id: templateId,
+    contact_preference: 'lead',
+    email_account_id: accountId,
+    send_done_email: false,
+  });
   let enqueueMs = 0;
-  for (let i = 0; i < leadIds.length; i += BATCH) {
-    const chunk = leadIds.slice(i, i + BATCH);
-    await db.transaction().execute(async (trx) => {
-      const renderer = await createTemplateRenderer(trx, { organizationId: orgId, templateId, publicUrl: config.publicUrl, secret, limits: config.templates });
-      const leads = await loadLeadData(trx, orgId, chunk);
-      const inputs: EnqueueEmailInput[] = [];
-      const recipients = chunk.map((id) => {
-        const lead = leads.get(id)!;
-        const contact = lead.contacts[0]!;
-        return { lead, contact, email: contact.emails[0]!, sender };
-      });
-      const rendered = await renderer.renderMany(recipients);
-      for (const [i, r] of recipients.entries()) {
-        const result = rendered[i]!;
-        if (!result.ok) throw new Error(result.message);
-        inputs.push({ organizationId: orgId, userId: user.id, leadId: r.lead.id, contactId: r.contact.id, emailAccountId: accountId, senderName: sender.name, senderEmail: sender.email, to: [r.email], subject: result.subject, bodyHtml: result.body, templateId });
-      }
-      await enqueueEmails(trx, inputs);
-    });
-    enqueueMs = performance.now() - t0;
+  let rssPeak = 0;
+  while (sink.count() < sinkStart + N) {
+    await new Promise((r) => setTimeout(r, 250));
+    rssPeak = Math.max(rssPeak, server.memory().peakMiB);
+    if (enqueueMs === 0) {
+      const action = await apiCall<{ status: string }>(server.baseUrl, key.key, 'GET', `/bulk_action/email/${created.id}/`);
+      if (action.status === 'done') enqueueMs = performance.now() - t0;
+      else if (action.status === 'error' || action.status === 'cancelled') throw new Error(`bulk email ended ${action.status}`);
+    }
   }
-  await waitForCount(sink, sinkStart + leadIds.length);
   const sluiceMs = performance.now() - t0;
-  await worker.stop();
-  await workerHandles.end();
-  const sluicePeak = peakMiB();
+  const sluicePeak = Math.max(rssPeak, server.memory().peakMiB);
+  await server.stop();
   const sent = Number((await db.selectFrom('email_activities').select((eb) => eb.fn.countAll<number>().as('n')).where('organization_id', '=', orgId).where('status', '=', 'sent').executeTakeFirstOrThrow()).n);
-  log(`sluice: ${leadIds.length} in ${(sluiceMs / 1000).toFixed(1)} s (enqueue done at ${(enqueueMs / 1000).toFixed(1)} s), ${sent} sent, peak ${sluicePeak} MiB`);
+  log(`sluice: ${N} in ${(sluiceMs / 1000).toFixed(1)} s (bulk action done at ${(enqueueMs / 1000).toFixed(1)} s), ${sent} sent, server peak ${sluicePeak} MiB`);
 
   // ---------- baseline: the same messages, pre-rendered, straight through nodemailer ----------
   const rows = await db.selectFrom('email_activities').selectAll().where('organization_id', '=', orgId).execute();
@@ -215,14 +206,14 @@ async function main(): Promise<void> {
   await db.deleteFrom('email_activities').where('organization_id', '=', orgId).execute();
   await database.close();
 
-  const sluiceRate = leadIds.length / (sluiceMs / 1000);
+  const sluiceRate = N / (sluiceMs / 1000);
   const baseRate = messages.length / (baseMs / 1000);
   const ratio = sluiceRate / baseRate;
   const cpu = os.cpus();
   const table = markdownTable(
     ['path', 'messages', 'seconds', 'msgs/s'],
     [
-      ['Sluice: render + enqueue (1,000 per transaction) + delivery worker', String(leadIds.length), (sluiceMs / 1000).toFixed(1), sluiceRate.toFixed(0)],
+      ['Sluice: bulk email (select, render, enqueue) + delivery worker', String(N), (sluiceMs / 1000).toFixed(1), sluiceRate.toFixed(0)],
       ['nodemailer alone, pre-rendered, same pool settings', String(messages.length), (baseMs / 1000).toFixed(1), baseRate.toFixed(0)],
     ],
   );
@@ -230,11 +221,11 @@ async function main(): Promise<void> {
 
 Command: \`npm run bench:email\` (BENCH_EMAILS=${N}). Run ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on ${cpu.length} × ${cpu[0]?.model.trim() ?? 'CPU'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}; the machine was shared with other work.
 
-Each message is rendered from a Liquid template for its own lead and contact (with a signed unsubscribe link), enqueued as an email activity (1,000 per transaction) and delivered by one delivery worker (EMAIL_SMTP_CONNECTIONS=${config.email.smtpConnections} pooled connections, ${defaultMaxInFlight(config.email.smtpConnections)} messages in flight, outcomes written back in batches) to an SMTP sink (smtp-server) in another process. The baseline sends the same ${messages.length} messages, already rendered, through a nodemailer pool with the same settings and the same number in flight, to the same sink. Times run from the first enqueue to the sink's last acceptance.
+A bulk email through the API of a \`sluice serve\` process (API and workers in one): each message is rendered from a Liquid template for its own lead and contact (with a signed unsubscribe link), enqueued as an email activity in the bulk action's batch transactions (BULK_BATCH_SIZE) and delivered by the delivery worker (EMAIL_SMTP_CONNECTIONS=${config.email.smtpConnections} pooled connections, ${defaultMaxInFlight(config.email.smtpConnections)} messages in flight, outcomes written back in batches) to an SMTP sink (smtp-server) in another process. The baseline sends the same ${messages.length} messages, already rendered, through a nodemailer pool with the same settings and the same number in flight, to the same sink. Times run from the POST (Sluice) or the first send (nodemailer) to the sink's last acceptance.
 
 ${table}
 
-Ratio Sluice / nodemailer: **${ratio.toFixed(2)}** (target ≥ ${RATIO_TARGET}: ${ratio >= RATIO_TARGET ? 'met' : 'NOT met'}). Rendering and enqueueing alone finished after ${(enqueueMs / 1000).toFixed(1)} s. Peak RSS of the bench process (worker, renderer and enqueue) after the Sluice run: ${sluicePeak} MiB.
+Ratio Sluice / nodemailer: **${ratio.toFixed(2)}** (target ≥ ${RATIO_TARGET}: ${ratio >= RATIO_TARGET ? 'met' : 'NOT met'}). The bulk action itself (selection, render, enqueue) was done after ${(enqueueMs / 1000).toFixed(1)} s. Peak RSS of the server process (API and workers in one): ${sluicePeak} MiB (target < 300 MB: ${sluicePeak * 1.048576 < 300 ? 'met' : 'NOT met'}).
 `;
   process.stdout.write(`${section}\n`);
   if (process.env.BENCH_WRITE !== '0') writeBenchmarkSection(path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'BENCHMARKS.md'), 'email', section);

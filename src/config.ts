@@ -88,6 +88,8 @@ export interface Config {
     readonly logRetentionDays: number;
     /** Subscriptions one worker process delivers at once. */
     readonly workerLanes: number;
+    /** While this process runs a bulk batch, a lane sends at most one claimed batch per this long (0: no yielding). */
+    readonly bulkYieldMs: number;
   };
 }
 
@@ -207,6 +209,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxBacklog: Math.max(1, int(env, 'WEBHOOK_MAX_BACKLOG', 100_000)),
       logRetentionDays: Math.max(1, int(env, 'WEBHOOK_LOG_RETENTION_DAYS', 7)),
       workerLanes: Math.max(1, int(env, 'WEBHOOK_WORKER_LANES', 50)),
+      bulkYieldMs: Math.max(0, int(env, 'WEBHOOK_BULK_YIELD_MS', 1000)),
     },
   };
 }

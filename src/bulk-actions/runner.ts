@@ -22,6 +22,7 @@ import { BulkActionFatalError } from './kind.ts';
 import { findKind } from './kinds.ts';
 import { loadItems } from './load-items.ts';
 import { runBatch } from './run-batch.ts';
+import { bulkBatchStarted } from '../worker/bulk-priority.ts';
 import type { BulkActionRow } from './serialize.ts';
 import { LeaseLostError, transition } from './state-machine.ts';
 
@@ -118,7 +119,12 @@ export async function runAction(deps: RunnerDeps, claimed: BulkActionRow): Promi
     while (!deps.stopping() && !lost) {
       let result;
       try {
-        result = await runBatch(db, row.organization_id, row.id, kind, workerId, config, clock);
+        const finished = bulkBatchStarted();
+        try {
+          result = await runBatch(db, row.organization_id, row.id, kind, workerId, config, clock);
+        } finally {
+          finished();
+        }
         retries = 0;
       } catch (error) {
         // A rolled-back batch changed nothing, so a deadlock with a concurrent write (or a

@@ -40,6 +40,7 @@ import type http from 'node:http';
 import { sql } from 'kysely';
 import { createListener } from '../worker/listener.ts';
 import { createWaker } from '../worker/waker.ts';
+import { yieldToBulk } from '../worker/bulk-priority.ts';
 import type { BackgroundWorker, WorkerDeps } from '../worker/registry.ts';
 import { eventLogColumns, eventResponse, type EventLogRow } from '../events/serialize.ts';
 import { OutboundGuard } from '../net/outbound-guard.ts';
@@ -168,6 +169,9 @@ export function createWebhookDeliveryWorker(deps: WorkerDeps, options: WebhookWo
     const turnEnds = performance.now() + laneTurnMs;
     try {
       while (running && !lost.has(claimed.id) && performance.now() < turnEnds) {
+        // Bulk batches of this process first (src/worker/bulk-priority.ts).
+        await yieldToBulk(settings.bulkYieldMs);
+        if (!running || lost.has(claimed.id)) break;
         const claim = await claimDeliveries(db, claimed.id, workerId, claimBatch, clock.now());
         if (!claim || claim.deliveries.length === 0) break;
         const { webhook } = claim;

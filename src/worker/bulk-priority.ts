@@ -1,0 +1,54 @@
+/**
+ * Within one process, bulk-action batches go before webhook deliveries. Both are background work
+ * on the same cores (and PostgreSQL's): sending a delivery costs CPU for the event's JSON, its
+ * signature and the HTTP exchange, and a bulk edit fanning out to busy subscriptions was measured
+ * at twice its time alone on a 2-core machine (BENCHMARKS.md, bench:webhooks) although it never
+ * waits on a receiver. So while this process runs a batch, a webhook lane sends at most one claimed
+ * batch per WEBHOOK_BULK_YIELD_MS, and catches up at full speed once no batch runs. The trade-off:
+ * webhook latency during bulk actions, for bulk throughput; a process with no bulk work delivers
+ * as before, and so does any other process sharing the database.
+ *
+ * Process-local on purpose: it needs no round trip, and what competes for this process's CPU is
+ * this process's work.
+ */
+
+let running = 0;
+let idleWaiters: (() => void)[] = [];
+
+/** Marks a bulk batch as running in this process until the returned function is called. */
+export function bulkBatchStarted(): () => void {
+  running += 1;
+  let done = false;
+  return () => {
+    if (done) return;
+    done = true;
+    running -= 1;
+    if (running === 0) {
+      const waiters = idleWaiters;
+      idleWaiters = [];
+      for (const wake of waiters) wake();
+    }
+  };
+}
+
+/** Whether a bulk batch is running in this process. */
+export function bulkBusy(): boolean {
+  return running > 0;
+}
+
+/** Resolves once no bulk batch runs in this process, or after `maxWaitMs` (0: at once). */
+export async function yieldToBulk(maxWaitMs: number): Promise<void> {
+  if (running === 0 || maxWaitMs <= 0) return;
+  await new Promise<void>((resolve) => {
+    const wake = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    const timer = setTimeout(() => {
+      idleWaiters = idleWaiters.filter((w) => w !== wake);
+      resolve();
+    }, maxWaitMs);
+    timer.unref();
+    idleWaiters.push(wake);
+  });
+}

@@ -6,6 +6,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import secureJson from 'secure-json-parse';
 import type { Principal } from '../auth/api-keys.ts';
 import { notFound, SluiceError } from '../errors.ts';
@@ -47,6 +48,8 @@ export type App = FastifyInstance<
 export interface ServerOptions {
   /** A pino logger instance, or false to log nothing (tests). */
   readonly logger?: FastifyBaseLogger | false;
+  /** The HTTP server to serve on (`sluice serve`'s front door); none for `inject` (tests). */
+  readonly serverFactory?: (handler: (req: IncomingMessage, res: ServerResponse) => void) => Server;
 }
 
 function parseJson(body: string): unknown {
@@ -134,6 +137,7 @@ export async function buildServer(deps: AppDeps, options: ServerOptions = {}): P
   };
 
   const app = Fastify({
+    ...(options.serverFactory ? { serverFactory: options.serverFactory } : {}),
     frameworkErrors: (_error, request, reply) => {
       const req = request as unknown as FastifyRequest;
       const res = reply as unknown as FastifyReply;

@@ -18,3 +18,8 @@ CREATE UNLOGGED TABLE rate_limit_buckets (
   granted boolean NOT NULL,
   PRIMARY KEY (organization_id, bucket)
 ) WITH (fillfactor = 50);
+
+-- organizations.organization_id is generated from id, so never null, but was not declared so: the
+-- schema test (test/db/tenant-columns.test.ts) holds every tenant table to organization_id NOT NULL,
+-- the column a sharded PostgreSQL (Citus) would distribute by. One row per organization: a quick scan.
+ALTER TABLE organizations ALTER COLUMN organization_id SET NOT NULL;

@@ -7,14 +7,20 @@
  *    (a limit too high to refuse anything), one process.
  * 2. Sharing: one key hammered at RATE_LIMIT_PER_KEY=R through one process, then through two at
  *    once; accepted requests per second, less the first second's burst, against R.
+ * 3. The statement alone, without HTTP: the key lookup that authentication did before, against the
+ *    lookup that also counts (RateLimiter.authenticate), on DB_POOL_SIZE (10) connections at once,
+ *    all on one key (the hot row), in alternating rounds so a change of machine load hits both alike.
  *
- * Settings: BENCH_SECONDS (default 10), BENCH_CONNECTIONS (32), BENCH_RATE (R, 100), BENCH_DB
+ * Settings: BENCH_ONLY (`statement` or `http`: one part), BENCH_SECONDS (default 10), BENCH_CONNECTIONS (32), BENCH_RATE (R, 100), BENCH_DB
  * (database name in the embedded PostgreSQL, sluice_bench_rate_limit); DATABASE_URL / DATA_DIR as
  * for `sluice`. Prints the figures and the load average; writes nothing.
  */
 import { createRequire } from 'node:module';
 import os from 'node:os';
-import { createApiKey } from '../src/auth/api-keys.ts';
+import type { FastifyReply } from 'fastify';
+import pg from 'pg';
+import { createApiKey, hashApiKey } from '../src/auth/api-keys.ts';
+import { RateLimiter } from '../src/http/rate-limit.ts';
 import { createOrganization } from '../src/orgs/create-organization.ts';
 import { openBenchDatabase } from './lib/bench-database.ts';
 import { startServerProcess, type ServerProcess } from './lib/server-process.ts';
@@ -78,7 +84,45 @@ async function shared(processes: number): Promise<number> {
   }
 }
 
-try {
+/** Statements per second with `connections` clients each running `statement` back to back for `ms`. */
+async function statementsPerSecond(pool: pg.Pool, connections: number, ms: number, statement: () => Promise<unknown>): Promise<number> {
+  let done = 0;
+  const end = performance.now() + ms;
+  await Promise.all(
+    Array.from({ length: connections }, async () => {
+      while (performance.now() < end) {
+        await statement();
+        done += 1;
+      }
+    }),
+  );
+  return done / (ms / 1000);
+}
+
+async function statementCost(): Promise<void> {
+  const pool = new pg.Pool({ connectionString: database.connectionString, max: 10 });
+  const key = await freshKey();
+  const limiter = new RateLimiter(pool, { read: 1_000_000, write: 1_000_000, search: 1_000_000, bulk: 1_000_000 });
+  const reply = { header: () => reply } as unknown as FastifyReply;
+  const lookup = () => pool.query({ name: 'bench_lookup', text: 'SELECT id, organization_id, user_id FROM api_keys WHERE key_hash = $1', values: [hashApiKey(key)] });
+  const count = () => limiter.authenticate(key, 'read', reply, Date.now());
+  const rounds: { lookup: number[]; count: number[] } = { lookup: [], count: [] };
+  await statementsPerSecond(pool, 10, 1000, lookup);
+  await statementsPerSecond(pool, 10, 1000, count);
+  for (let i = 0; i < 4; i++) {
+    rounds.lookup.push(await statementsPerSecond(pool, 10, 2000, lookup));
+    rounds.count.push(await statementsPerSecond(pool, 10, 2000, count));
+  }
+  await pool.end();
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  const [l, c] = [median(rounds.lookup), median(rounds.count)];
+  console.log(
+    `statement alone, 10 connections, one key: lookup ${l.toFixed(0)}/s, lookup + count ${c.toFixed(0)}/s ` +
+      `(${(1e6 / c - 1e6 / l).toFixed(0)} µs more per request at this concurrency; rounds ${JSON.stringify(rounds, (_k, v: unknown) => (typeof v === 'number' ? Math.round(v) : v))}) (load ${load()})`,
+  );
+}
+
+async function httpRuns(): Promise<void> {
   console.log(`GET /api/v1/me/, ${connections} connections, ${seconds} s per run, ${os.cpus().length} cores`);
   const off = await overhead('counting off (RATE_LIMIT_PER_KEY=0)', { RATE_LIMIT_PER_KEY: '0' });
   const on = await overhead('counting on (RATE_LIMIT_PER_KEY=1000000)', { RATE_LIMIT_PER_KEY: '1000000' });
@@ -86,6 +130,12 @@ try {
   const one = await shared(1);
   const two = await shared(2);
   console.log(`two processes vs one: ${((two / one) * 100).toFixed(1)}%`);
+}
+
+try {
+  // BENCH_ONLY=statement or =http runs one part.
+  if (process.env.BENCH_ONLY !== 'http') await statementCost();
+  if (process.env.BENCH_ONLY !== 'statement') await httpRuns();
 } finally {
   await database.close();
 }

@@ -34,6 +34,8 @@ export interface Config {
   readonly outboundAllowHosts: readonly string[];
   /** `statement_timeout` of the API's connections and of the workers' (milliseconds; 0 = none). */
   readonly statementTimeoutMs: { readonly api: number; readonly worker: number };
+  /** How long a SIGTERM/SIGINT waits for in-flight requests and workers' batches before exiting anyway. */
+  readonly shutdownTimeoutMs: number;
   readonly templates: {
     /** Largest subject + body a template may have (characters). */
     readonly maxSourceChars: number;
@@ -173,6 +175,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       api: int(env, 'DB_STATEMENT_TIMEOUT_MS', 30_000),
       worker: int(env, 'WORKER_STATEMENT_TIMEOUT_MS', 600_000),
     },
+    // Below Kubernetes' default 30 s grace period, so a drain ends before the SIGKILL would.
+    shutdownTimeoutMs: Math.max(0, int(env, 'SHUTDOWN_TIMEOUT_MS', 25_000)),
     templates: {
       maxSourceChars: Math.max(1, int(env, 'TEMPLATE_MAX_CHARS', 1_000_000)),
       renderMs: Math.max(1, int(env, 'TEMPLATE_RENDER_MS', 1_000)),

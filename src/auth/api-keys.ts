@@ -56,13 +56,3 @@ export interface Principal {
   readonly organizationId: string;
   readonly userId: string;
 }
-
-/** Finds who a key belongs to, or undefined for an unknown key. */
-export async function authenticate(db: Db, key: string): Promise<Principal | undefined> {
-  const row = await db
-    .selectFrom('api_keys')
-    .select(['id', 'organization_id', 'user_id'])
-    .where('key_hash', '=', hashApiKey(key))
-    .executeTakeFirst();
-  return row && { apiKeyId: row.id, organizationId: row.organization_id, userId: row.user_id };
-}

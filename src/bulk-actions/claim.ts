@@ -13,7 +13,7 @@ import type { Config } from '../config.ts';
 import type { Db } from '../db/database.ts';
 import type { Clock } from '../time.ts';
 import type { BulkActionRow } from './serialize.ts';
-import { transition } from './state-machine.ts';
+import { BULK_CHANNEL, transition } from './state-machine.ts';
 
 /** Arbitrary constant naming the bulk-action claim lock among advisory locks. */
 const CLAIM_LOCK_KEY = 7_305_150_004;
@@ -103,13 +103,15 @@ export async function renewLease(
   return found.renewed ? 'renewed' : 'lost';
 }
 
-/** Gives the action back (graceful stop), so another worker can take it without waiting. */
+/**
+ * Gives the action back (graceful stop, or an interrupted run) and NOTIFYs, so another worker
+ * takes it at once instead of after the lease lapses. Nothing is sent if the lease was no longer ours.
+ */
 export async function releaseLease(db: Db, row: Pick<BulkActionRow, 'id' | 'organization_id'>, workerId: string): Promise<void> {
-  await db
-    .updateTable('bulk_actions')
-    .set({ locked_by: null, locked_until: null })
-    .where('organization_id', '=', row.organization_id)
-    .where('id', '=', row.id)
-    .where('locked_by', '=', workerId)
-    .execute();
+  await sql`
+    WITH released AS (
+      UPDATE bulk_actions SET locked_by = NULL, locked_until = NULL
+      WHERE organization_id = ${row.organization_id} AND id = ${row.id} AND locked_by = ${workerId}
+      RETURNING id)
+    SELECT pg_notify(${BULK_CHANNEL}, id) FROM released`.execute(db);
 }

@@ -23,6 +23,9 @@ export interface OpenDatabase {
   close(): Promise<void>;
 }
 
+/** How long close() waits for the pool's connections to be given back. */
+const POOL_END_GRACE_MS = 2000;
+
 /**
  * Wraps an existing connection string in a pool and a Kysely instance. `statementTimeoutMs` (0:
  * none) is set on every connection at startup, so no statement of this pool can hold a backend
@@ -66,7 +69,11 @@ export async function openDatabase(
     db: handles.db,
     connectionString,
     close: async () => {
-      await handles.end();
+      // A query still running (a request cut off at SHUTDOWN_TIMEOUT_MS) would hold end() until it
+      // finishes; past a moment the process exits anyway, and the server rolls the query back.
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([handles.end(), new Promise((resolve) => (timer = setTimeout(resolve, POOL_END_GRACE_MS)))]);
+      clearTimeout(timer);
       await embedded?.stop();
     },
   };

@@ -6,19 +6,20 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import secureJson from 'secure-json-parse';
 import type { Principal } from '../auth/api-keys.ts';
 import { notFound, SluiceError } from '../errors.ts';
 import { newId } from '../ids.ts';
 import { parseTzOffset } from '../time.ts';
-import { requirePrincipal } from './auth.ts';
+import { keyFromHeader } from './auth.ts';
 import type { AppDeps, RequestContext } from './context.ts';
 import { AuthFailureLimiter } from './auth-failure-limiter.ts';
 import { installErrorHandling, INVALID_JSON_MESSAGE, sendCloseError } from './error-handler.ts';
 import { assertCleanInput, exceedsJsonValues, MAX_JSON_VALUES } from './input-guard.ts';
 import { LABEL_MAX } from './input-limits.ts';
 import { applyFields, parseFieldsParam } from './fields.ts';
-import { RateLimiter, rateGroupOf } from './rate-limit.ts';
+import { RateLimiter, rateGroupOf, STALE_BUCKET_MS } from './rate-limit.ts';
 import { registerConsole } from './console.ts';
 import { registerRoutes } from './routes.ts';
 import { registerUnsubscribeLinkRoutes } from '../unsubscribe-links/routes.ts';
@@ -47,6 +48,8 @@ export type App = FastifyInstance<
 export interface ServerOptions {
   /** A pino logger instance, or false to log nothing (tests). */
   readonly logger?: FastifyBaseLogger | false;
+  /** The HTTP server to serve on (`sluice serve`'s front door); none for `inject` (tests). */
+  readonly serverFactory?: (handler: (req: IncomingMessage, res: ServerResponse) => void) => Server;
 }
 
 function parseJson(body: string): unknown {
@@ -96,22 +99,21 @@ function isApiPath(url: string): boolean {
 
 /** Creates the HTTP application over `deps`; call `listen` or `inject` on the result. */
 export async function buildServer(deps: AppDeps, options: ServerOptions = {}): Promise<App> {
-  const rateLimiter = new RateLimiter(deps.config.rateLimits);
+  const rateLimiter = new RateLimiter(deps.pool, deps.config.rateLimits);
   const authFailures = new AuthFailureLimiter(deps.config.authFailuresPerMinute);
 
   /** The caller of an API request, counted by the rate limiter; a 401 or 429 otherwise. */
   const authenticateRequest = async (request: FastifyRequest, reply: FastifyReply): Promise<Principal> => {
     const now = deps.clock.now().getTime();
     authFailures.assertAllowed(request.ip, now);
-    let principal: Principal;
-    try {
-      principal = await requirePrincipal(deps.db, request);
-    } catch (error) {
-      if (error instanceof SluiceError && error.code === 'unauthorized') authFailures.recordFailure(request.ip, now);
-      throw error;
-    }
+    const key = keyFromHeader(request.headers.authorization);
     const path = request.routeOptions.url ?? request.url;
-    rateLimiter.check(principal.apiKeyId, principal.organizationId, rateGroupOf(request.method, path), reply, now);
+    // One statement authenticates and counts (rate-limit.ts).
+    const principal = key === undefined ? undefined : await rateLimiter.authenticate(key, rateGroupOf(request.method, path), reply, now);
+    if (!principal) {
+      authFailures.recordFailure(request.ip, now);
+      throw new SluiceError('unauthorized', 'Unauthorized');
+    }
     return principal;
   };
 
@@ -135,6 +137,7 @@ export async function buildServer(deps: AppDeps, options: ServerOptions = {}): P
   };
 
   const app = Fastify({
+    ...(options.serverFactory ? { serverFactory: options.serverFactory } : {}),
     frameworkErrors: (_error, request, reply) => {
       const req = request as unknown as FastifyRequest;
       const res = reply as unknown as FastifyReply;
@@ -156,6 +159,13 @@ export async function buildServer(deps: AppDeps, options: ServerOptions = {}): P
       return typeof sent === 'string' && sent !== '' && sent.length <= LABEL_MAX ? sent : newId('req');
     },
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
+
+  // Every process prunes: the delete skips rows another holds, so they never wait on each other.
+  const pruneTimer = setInterval(() => {
+    rateLimiter.prune(deps.clock.now().getTime()).catch((error: unknown) => app.log.warn({ err: error }, 'could not prune rate-limit buckets'));
+  }, STALE_BUCKET_MS);
+  pruneTimer.unref();
+  app.addHook('onClose', async () => clearInterval(pruneTimer));
 
   app.setValidatorCompiler(validatorCompiler);
   installErrorHandling(app);
@@ -223,6 +233,10 @@ export async function buildServer(deps: AppDeps, options: ServerOptions = {}): P
       return reply.status(503).send({ status: 'unavailable' });
     }
   });
+
+  // Reached only once started and until draining: before and after, `sluice serve` answers 503
+  // itself (src/http/listener.ts).
+  app.get('/readyz', { config: { public: true }, schema: { hide: true } }, async () => ({ status: 'ready' }));
 
   await app.register(async (api) => registerRoutes(api as App), { prefix: '/api/v1' });
   // Public pages outside the API (no key): the unsubscribe links Sluice puts in emails.

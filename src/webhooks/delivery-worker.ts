@@ -205,13 +205,15 @@ export function createWebhookDeliveryWorker(deps: WorkerDeps, options: WebhookWo
     } finally {
       agent?.destroy();
       lost.delete(claimed.id);
-      await db
-        .updateTable('webhooks')
-        // Released now (not null): claims take never-claimed and longest-released first.
-        .set({ claimed_by: null, lease_expires_at: sql<Date>`now()` })
-        .where('id', '=', claimed.id)
-        .where('claimed_by', '=', workerId)
-        .execute()
+      // Released now (not null): claims take never-claimed and longest-released first. When this
+      // worker is stopping, the NOTIFY wakes another to take the subscription over at once.
+      await sql`
+        WITH released AS (
+          UPDATE webhooks SET claimed_by = NULL, lease_expires_at = now()
+          WHERE id = ${claimed.id} AND claimed_by = ${workerId}
+          RETURNING id)
+        SELECT pg_notify(${WEBHOOK_NOTIFY_CHANNEL}, id) FROM released WHERE ${!running}::boolean`
+        .execute(db)
         .catch((error: unknown) => log.warn({ err: error }, 'webhooks: could not release a lease (it lapses by itself)'));
     }
   };

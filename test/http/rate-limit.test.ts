@@ -1,8 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createApiKey } from '../../src/auth/api-keys.ts';
+import { buildServer } from '../../src/http/server.ts';
+import { RateLimiter } from '../../src/http/rate-limit.ts';
 import { ManualClock } from '../../src/time.ts';
 import { createTestApp } from '../helpers/app.ts';
+
+const basic = (key: string) => ({ authorization: `Basic ${Buffer.from(`${key}:`).toString('base64')}` });
 
 test('over the per-key rate a request is a 429 with RateLimit, Retry-After and rate_reset', async () => {
   const t = await createTestApp({ env: { RATE_LIMIT_PER_KEY: '3' }, clock: new ManualClock() });
@@ -98,4 +102,39 @@ test('a client that sleeps what the header says and retries at most five times c
   assert.equal(Number(leads.n), 1_000);
   assert.ok(retries > 0, 'the default limit was reached, so the retry path was exercised');
   assert.equal(mostRetries, 1, 'one sleep of the advertised length always sufficed');
+});
+
+test('two apps on one database count in the same buckets, as one app does', async () => {
+  const clock = new ManualClock();
+  const t = await createTestApp({ env: { RATE_LIMIT_PER_KEY: '3' }, clock });
+  const other = await buildServer({ db: t.db, pool: t.pool, config: t.config, clock }, { logger: false });
+  await other.ready();
+  const viaOther = async () => (await other.inject({ method: 'GET', url: '/api/v1/me/', headers: basic(t.orgA.api_key) })).statusCode;
+  const statuses = [(await t.call('GET', '/api/v1/me/')).status, await viaOther(), (await t.call('GET', '/api/v1/me/')).status, await viaOther()];
+  assert.deepEqual(statuses, [200, 200, 200, 429], 'three per second for the key, whichever process answers');
+  clock.advance(1000);
+  assert.equal(await viaOther(), 200, 'refilled for both');
+  await other.close();
+});
+
+test('buckets nobody counted in for a minute are pruned; live ones are kept', async () => {
+  const clock = new ManualClock();
+  const t = await createTestApp({ env: { RATE_LIMIT_PER_KEY: '3' }, clock });
+  const stale = (await createApiKey(t.db, t.orgA.organization_id, t.orgA.user_id)).key;
+  await t.call('GET', '/api/v1/me/', { key: stale });
+  await t.call('POST', '/api/v1/lead/', { key: stale, body: { name: 'x' } });
+  clock.advance(61_000);
+  await t.call('GET', '/api/v1/me/', { key: t.orgB.api_key });
+  const buckets = async () =>
+    (await t.pool.query<{ organization_id: string; bucket: string }>('SELECT organization_id, bucket FROM rate_limit_buckets ORDER BY 1, 2')).rows.map(
+      (r) => `${r.organization_id === t.orgA.organization_id ? 'A' : 'B'} ${r.bucket.replace(/:[^:]+$/, r.bucket.startsWith('k:') ? ':key' : '$&')}`,
+    );
+  assert.deepEqual(await buckets(), ['A k:read:key', 'A k:write:key', 'A o:read', 'A o:write', 'B k:read:key', 'B o:read']);
+  const deleted = await new RateLimiter(t.pool, t.config.rateLimits).prune(clock.now().getTime());
+  assert.equal(deleted, 4);
+  assert.deepEqual(await buckets(), ['B k:read:key', 'B o:read']);
+  // A pruned bucket is a full one: the stale key gets its whole second's worth again.
+  const statuses: number[] = [];
+  for (let i = 0; i < 4; i++) statuses.push((await t.call('GET', '/api/v1/me/', { key: stale })).status);
+  assert.deepEqual(statuses, [200, 200, 200, 429]);
 });

@@ -8,6 +8,8 @@ import { loadConfig, type Config } from './config.ts';
 import { connect, openDatabase } from './db/database.ts';
 import { closeTemplatePool, startTemplatePool } from './email/template-pool.ts';
 import { buildServer } from './http/server.ts';
+import { startMetricsListener, type MetricsListener } from './metrics/listener.ts';
+import { createMetricsRegistry } from './metrics/registry.ts';
 import { createBootstrapOrganization, isEmptyDatabase } from './orgs/create-organization.ts';
 import { systemClock } from './time.ts';
 import type { BackgroundWorker } from './worker/registry.ts';
@@ -65,9 +67,17 @@ export async function serve(role: Role = 'all'): Promise<void> {
   const workerPool = role === 'all' ? connect(database.connectionString, config.dbPoolSize, config.statementTimeoutMs.worker) : undefined;
   const workerDeps = workerPool ? { ...deps, db: workerPool.db, pool: workerPool.pool } : deps;
   const workers: BackgroundWorker[] = [];
+  // Pools labelled by what they serve: with `all` this process has both.
+  const pools = role === 'worker' ? { worker: database.pool } : { api: database.pool, ...(workerPool ? { worker: workerPool.pool } : {}) };
+  const metrics = createMetricsRegistry({ db: database.db, pools, log: log.child({ component: 'metrics' }) });
+  let metricsListener: MetricsListener | undefined;
+  if (config.metrics.listen) {
+    metricsListener = await startMetricsListener(metrics, config.metrics.listen, log);
+    log.info({ host: config.metrics.listen.host, port: metricsListener.port }, 'metrics listener started');
+  }
   let app: Awaited<ReturnType<typeof buildServer>> | undefined;
   if (role !== 'worker') {
-    app = await buildServer(deps, { logger: log });
+    app = await buildServer(deps, { logger: log, metrics });
     await app.listen({ host: config.host, port: config.port });
   }
   if (role !== 'api') {
@@ -87,6 +97,7 @@ export async function serve(role: Role = 'all'): Promise<void> {
     try {
       await app?.close();
       await Promise.all(workers.map((w) => w.stop()));
+      await metricsListener?.close();
       await workerPool?.end();
       await closeTemplatePool();
       await database.close();

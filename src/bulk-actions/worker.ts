@@ -63,7 +63,7 @@ export function createBulkActionWorker(deps: WorkerDeps, options: BulkWorkerOpti
     while (!stopping) {
       woken = false;
       try {
-        await sendPendingDoneEmails(deps.db, mailer, { config: deps.config, now: deps.clock.now() });
+        await sendPendingDoneEmails(deps.db, mailer, { config: deps.config, now: deps.clock.now() }, log);
         while (!stopping && running.size < concurrency) {
           const claimed = await claimAction(deps.db, workerId, deps.config, deps.clock, [...running.keys()], log);
           if (!claimed) break;

@@ -9,9 +9,10 @@ const digest = (value: string) => createHash('sha256').update(value).digest();
 
 /** Whether `header` (an Authorization header) is `Bearer <token>`. */
 export function bearerMatches(header: string | undefined, token: string): boolean {
-  const match = /^Bearer +(.+)$/i.exec(header?.trim() ?? '');
-  const sent = match?.[1] ?? '';
+  const value = header?.trim() ?? '';
+  const scheme = value.slice(0, 7).toLowerCase() === 'bearer ';
+  const sent = scheme ? value.slice(7).trim() : '';
   // Always compare, even when nothing was sent, so that a refusal takes the same time.
   const same = timingSafeEqual(digest(sent), digest(token));
-  return match !== null && same;
+  return scheme && sent !== '' && same;
 }

@@ -85,7 +85,7 @@ export async function claimAction(
   // A graceful stop releases the lease (locked_by null): only a lease left behind is a takeover.
   const takeover = previousHolder !== null && previousHolder !== workerId;
   if (takeover) leaseTakeovers.inc({ kind: 'bulk' });
-  log?.info({ bulk_action_id: claimed.id, kind: claimed.kind, status: claimed.status, takeover_from: takeover ? previousHolder : undefined }, 'bulk action claimed');
+  log?.info({ bulk_action_id: claimed.id, kind: claimed.kind, status: claimed.status, takeover_from: takeover ? previousHolder : undefined }, 'claimed bulk action');
   return claimed;
 }
 

@@ -75,7 +75,7 @@ describe('a bulk action in metrics and logs', () => {
     const mine = await waitFor(async () => (of(action!.id).some((l) => l.msg === 'bulk action done') ? of(action!.id) : undefined));
     assert.deepEqual(
       mine.map((line) => line.msg),
-      ['bulk action claimed', 'bulk action loaded', 'bulk action batch', 'bulk action batch', 'bulk action batch', 'bulk action done'],
+      ['claimed bulk action', 'bulk action loaded', 'bulk action batch', 'bulk action batch', 'bulk action batch', 'bulk action done'],
     );
     assert.equal(mine[1]!.n_leads, 12);
     assert.deepEqual(mine.filter((l) => l.msg === 'bulk action batch').map((l) => l.n), [5, 5, 2]);
@@ -94,9 +94,9 @@ describe('a bulk action in metrics and logs', () => {
     await waitForStatus(t.db, id, ['done']);
     const mine = await waitFor(async () => (of(id).some((l) => l.msg === 'bulk action done') ? of(id) : undefined));
     const messages = mine.map((line) => line.msg).filter((msg) => msg !== 'bulk action batch');
-    assert.deepEqual(messages, ['bulk action claimed', 'bulk action loaded', 'bulk action stopped', 'bulk action claimed', 'bulk action done']);
+    assert.deepEqual(messages, ['claimed bulk action', 'bulk action loaded', 'bulk action stopped', 'claimed bulk action', 'bulk action done']);
     assert.equal(mine.find((l) => l.msg === 'bulk action stopped')!.reason, 'paused');
-    assert.equal(mine.filter((l) => l.msg === 'bulk action claimed')[1]!.status, 'processing');
+    assert.equal(mine.filter((l) => l.msg === 'claimed bulk action')[1]!.status, 'processing');
     assert.equal(mine.filter((l) => l.msg === 'bulk action batch').reduce((sum, l) => sum + Number(l.n), 0), 12, 'every lead once');
   });
 });

@@ -68,6 +68,13 @@ export interface Config {
     readonly smtpConnections: number;
   };
   /** Webhook delivery (src/webhooks/); each setting is in README's table. */
+  /** GET /metrics (src/metrics/); neither set: not served. */
+  readonly metrics: {
+    /** Bearer token that GET /metrics on the API port requires; unset: not served there. */
+    readonly token: string | undefined;
+    /** A listener of its own serving only /metrics, without auth (a private interface). */
+    readonly listen: { readonly host: string; readonly port: number } | undefined;
+  };
   readonly webhooks: {
     /** Longest one POST may take, connecting included (milliseconds). */
     readonly timeoutMs: number;
@@ -148,6 +155,19 @@ function trustProxyOf(raw: string | undefined): boolean | string[] {
   return raw.split(',').map((item) => item.trim()).filter((item) => item !== '');
 }
 
+/** METRICS_LISTEN: `host:port`, `[v6]:port` or `:port` (all interfaces). */
+function listenOf(raw: string | undefined): Config['metrics']['listen'] {
+  if (raw === undefined) return undefined;
+  const colon = raw.lastIndexOf(':');
+  const port = Number(raw.slice(colon + 1));
+  let host = colon === -1 ? '' : raw.slice(0, colon);
+  if (host.startsWith('[') && host.endsWith(']')) host = host.slice(1, -1);
+  if (colon === -1 || !Number.isInteger(port) || port < 0 || port > 65535 || raw.slice(colon + 1) === '') {
+    throw new Error(`METRICS_LISTEN must be host:port, got ${JSON.stringify(raw)}`);
+  }
+  return { host: host === '' ? '0.0.0.0' : host, port };
+}
+
 /** Reads the configuration from `env` (default: the process environment). */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const host = str(env, 'HOST') ?? '127.0.0.1';
@@ -200,6 +220,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       retryBaseMs: int(env, 'EMAIL_RETRY_BASE_MS', 30000),
       maxAttempts: Math.max(1, int(env, 'EMAIL_MAX_ATTEMPTS', 20)),
       smtpConnections: Math.max(1, int(env, 'EMAIL_SMTP_CONNECTIONS', 5)),
+    },
+    metrics: {
+      token: str(env, 'METRICS_TOKEN'),
+      listen: listenOf(str(env, 'METRICS_LISTEN')),
     },
     webhooks: {
       timeoutMs: Math.max(1, int(env, 'WEBHOOK_TIMEOUT_MS', 10_000)),

@@ -9,6 +9,8 @@ import { connect, openDatabase } from './db/database.ts';
 import { closeTemplatePool, startTemplatePool } from './email/template-pool.ts';
 import { openFrontDoor } from './http/front-door.ts';
 import { buildServer } from './http/server.ts';
+import { startMetricsListener, type MetricsListener } from './metrics/listener.ts';
+import { createMetricsRegistry } from './metrics/registry.ts';
 import { createBootstrapOrganization, isEmptyDatabase } from './orgs/create-organization.ts';
 import { systemClock } from './time.ts';
 import type { BackgroundWorker } from './worker/registry.ts';
@@ -75,6 +77,7 @@ export async function serve(role: Role = 'all'): Promise<void> {
   let app: Awaited<ReturnType<typeof buildServer>> | undefined;
   let database: Awaited<ReturnType<typeof openDatabase>> | undefined;
   let workerPool: ReturnType<typeof connect> | undefined;
+  let metricsListener: MetricsListener | undefined;
 
   const start = async () => {
     // Requests and background work get separate pools with their own statement_timeout: a request
@@ -93,8 +96,15 @@ export async function serve(role: Role = 'all'): Promise<void> {
     startTemplatePool();
     workerPool = role === 'all' ? connect(database.connectionString, config.dbPoolSize, config.statementTimeoutMs.worker) : undefined;
     const workerDeps = workerPool ? { ...deps, db: workerPool.db, pool: workerPool.pool } : deps;
+    // Pools labelled by what they serve: with `all` this process has both.
+    const pools = role === 'worker' ? { worker: database.pool } : { api: database.pool, ...(workerPool ? { worker: workerPool.pool } : {}) };
+    const metrics = createMetricsRegistry({ db: database.db, pools, log: log.child({ component: 'metrics' }) });
+    if (config.metrics.listen) {
+      metricsListener = await startMetricsListener(metrics, config.metrics.listen, log);
+      log.info({ host: config.metrics.listen.host, port: metricsListener.port }, 'metrics listener started');
+    }
     if (front) {
-      app = await buildServer(deps, { logger: log, serverFactory: front.serverFactory });
+      app = await buildServer(deps, { logger: log, serverFactory: front.serverFactory, metrics });
       await app.ready();
     }
     if (role !== 'api') {
@@ -125,6 +135,7 @@ export async function serve(role: Role = 'all'): Promise<void> {
       if (!requestsDone) log.warn({ timeout_ms: deadline }, 'requests still in flight at SHUTDOWN_TIMEOUT_MS were cut off');
       if (!workersDone) log.warn({ timeout_ms: deadline }, 'workers did not stop within SHUTDOWN_TIMEOUT_MS; their leases lapse');
       await app?.close();
+      await metricsListener?.close();
       // Bounded as database.close() is: a batch cut off at the deadline may still hold a connection.
       if (workerPool) await within(workerPool.end(), 2000);
       await closeTemplatePool();

@@ -9,11 +9,13 @@
  * lock costs nothing measurable.
  */
 import { sql } from 'kysely';
+import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/database.ts';
 import type { Clock } from '../time.ts';
 import type { BulkActionRow } from './serialize.ts';
 import { BULK_CHANNEL, transition } from './state-machine.ts';
+import { leaseTakeovers } from '../metrics/instruments.ts';
 
 /** Arbitrary constant naming the bulk-action claim lock among advisory locks. */
 const CLAIM_LOCK_KEY = 7_305_150_004;
@@ -28,6 +30,9 @@ const CLAIM_LOCK_KEY = 7_305_150_004;
  * again would start a second runner under the same worker id, whose batches pass the same checks:
  * both would process the same items (seen: counters past n_leads, deleted leads recorded as
  * skipped by the second).
+ *
+ * A takeover (a lapsed lease still naming another worker) counts in sluice_lease_takeovers_total;
+ * every claim logs on `log` with the action's id, the state it was claimed from and the previous holder.
  */
 export async function claimAction(
   db: Db,
@@ -35,12 +40,14 @@ export async function claimAction(
   config: Config,
   clock: Clock,
   running: readonly string[] = [],
+  log?: Logger,
 ): Promise<BulkActionRow | undefined> {
-  return db.transaction().execute(async (trx) => {
+  let previousHolder: string | null = null;
+  const claimed = await db.transaction().execute(async (trx) => {
     await sql`SELECT pg_advisory_xact_lock(${CLAIM_LOCK_KEY})`.execute(trx);
     const maxPerOrg = Math.max(1, config.bulk.maxRunningPerOrg);
-    const found = await sql<{ id: string; organization_id: string; status: string; n_leads: number | null }>`
-      SELECT a.id, a.organization_id, a.status, a.n_leads FROM bulk_actions a
+    const found = await sql<{ id: string; organization_id: string; status: string; n_leads: number | null; locked_by: string | null }>`
+      SELECT a.id, a.organization_id, a.status, a.n_leads, a.locked_by FROM bulk_actions a
       WHERE a.status IN ('created', 'loading', 'processing', 'resuming')
         AND (a.locked_until IS NULL OR a.locked_until < now())
         AND NOT (a.id = ANY(${running}::text[]))
@@ -53,6 +60,7 @@ export async function claimAction(
       FOR UPDATE OF a SKIP LOCKED`.execute(trx);
     const candidate = found.rows[0];
     if (!candidate) return undefined;
+    previousHolder = candidate.locked_by;
     await trx
       .updateTable('bulk_actions')
       .set({ locked_by: workerId, locked_until: sql`now() + make_interval(secs => ${config.bulk.leaseSeconds})` })
@@ -73,6 +81,12 @@ export async function claimAction(
       .where('id', '=', candidate.id)
       .executeTakeFirstOrThrow();
   });
+  if (!claimed) return undefined;
+  // A graceful stop releases the lease (locked_by null): only a lease left behind is a takeover.
+  const takeover = previousHolder !== null && previousHolder !== workerId;
+  if (takeover) leaseTakeovers.inc({ kind: 'bulk' });
+  log?.info({ bulk_action_id: claimed.id, kind: claimed.kind, status: claimed.status, takeover_from: takeover ? previousHolder : undefined }, 'claimed bulk action');
+  return claimed;
 }
 
 /**

@@ -12,6 +12,7 @@
  * refused the message) puts it back to `pending` for up to MAX_ATTEMPTS tries, then `failed`
  * with the error in `done_email_error`.
  */
+import type { Logger } from 'pino';
 import { sql } from 'kysely';
 import type { Db } from '../db/database.ts';
 import type { SystemMailer } from '../mailer/system-mailer.ts';
@@ -64,8 +65,8 @@ async function claimOne(db: Db): Promise<BulkActionRow | undefined> {
   return result.rows[0];
 }
 
-/** Sends every pending done email; returns how many were sent. */
-export async function sendPendingDoneEmails(db: Db, mailer: SystemMailer, worker?: DoneEmailContext): Promise<number> {
+/** Sends every pending done email; returns how many were sent. Each is logged with its action's id. */
+export async function sendPendingDoneEmails(db: Db, mailer: SystemMailer, worker?: DoneEmailContext, log?: Logger): Promise<number> {
   let sent = 0;
   for (;;) {
     const row = await claimOne(db);
@@ -84,14 +85,17 @@ export async function sendPendingDoneEmails(db: Db, mailer: SystemMailer, worker
         .where('id', '=', row.id)
         .execute();
     if (!user) {
+      log?.warn({ bulk_action_id: row.id }, 'bulk action done email not sent: the creating user no longer exists');
       await done('failed', 'the creating user no longer exists');
       continue;
     }
     try {
       await mailer.send({ to: user.email, ...doneEmailContent(row, worker) });
       await done('sent', null);
+      log?.info({ bulk_action_id: row.id }, 'bulk action done email sent');
       sent += 1;
     } catch (error) {
+      log?.warn({ bulk_action_id: row.id, err: error, attempts: row.done_email_attempts }, 'bulk action done email failed');
       await done(row.done_email_attempts >= MAX_ATTEMPTS ? 'failed' : 'pending', (error as Error).message);
       // Leave the rest for the next sweep rather than spinning on a refusing server.
       return sent;

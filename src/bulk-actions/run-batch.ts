@@ -22,8 +22,16 @@ import type { Clock } from '../time.ts';
 import type { AnyBulkActionKind, BatchContext, ItemOutcome, Trx } from './kind.ts';
 import { actionRecord, serializeAction } from './serialize.ts';
 import { transition } from './state-machine.ts';
+import { bulkBatches, bulkItemsProcessed } from '../metrics/instruments.ts';
 
 export type BatchResult = 'more' | 'done' | 'stop';
+
+/** What a batch did: its result, and for a committed batch ('more') the items and objects it resolved. */
+export interface BatchSummary {
+  readonly result: BatchResult;
+  readonly items: number;
+  readonly objects: number;
+}
 
 /** Thrown inside the batch transaction to roll it back when the action stopped being ours. */
 class BatchAbandoned extends Error {}
@@ -41,7 +49,10 @@ async function stillOurs(trx: Trx, organizationId: string, actionId: string, wor
   return row && row.status === 'processing' && row.locked_by === workerId && row.lease_ok ? row : undefined;
 }
 
-/** Runs the next batch of action `actionId`; 'done' when it found no pending item and finished the action. */
+/**
+ * Runs the next batch of action `actionId`; 'done' when it found no pending item and finished the
+ * action. The items counters (sluice_bulk_action_items_processed_total) advance once it commits.
+ */
 export async function runBatch(
   db: Db,
   organizationId: string,
@@ -50,8 +61,11 @@ export async function runBatch(
   workerId: string,
   config: Config,
   clock: Clock,
-): Promise<BatchResult> {
-  return db.transaction().execute(async (trx): Promise<BatchResult> => {
+): Promise<BatchSummary> {
+  const counts = { done: 0, skipped: 0, failed: 0 };
+  let committedItems = 0;
+  let committedObjects = 0;
+  const result = await db.transaction().execute(async (trx): Promise<BatchResult> => {
     const row = await stillOurs(trx, organizationId, actionId, workerId, false);
     if (!row) return 'stop';
     const action = actionRecord(row, config);
@@ -100,6 +114,9 @@ export async function runBatch(
         -- an index descent per item (122 -> 79 ms for 2,500 items, EXPLAIN ANALYZE).
         AND i.position BETWEEN ${items[0]!.position} AND ${items.at(-1)!.position}`.execute(trx);
     const nObjects = resolved.reduce((sum, o) => sum + o.nObjects, 0);
+    for (const outcome of resolved) counts[outcome.status] += 1;
+    committedItems = resolved.length;
+    committedObjects = nObjects;
     if (!(await stillOurs(trx, organizationId, actionId, workerId, true))) throw new BatchAbandoned();
     const updated = await trx
       .updateTable('bulk_actions')
@@ -124,7 +141,11 @@ export async function runBatch(
     });
     return 'more';
   }).catch((error: unknown) => {
-    if (error instanceof BatchAbandoned) return 'stop';
+    if (error instanceof BatchAbandoned) return 'stop' as const;
     throw error;
   });
+  if (result !== 'more') return { result, items: 0, objects: 0 };
+  bulkBatches.inc({ kind: kind.name });
+  for (const [outcome, n] of Object.entries(counts)) if (n > 0) bulkItemsProcessed.inc({ kind: kind.name, outcome }, n);
+  return { result, items: committedItems, objects: committedObjects };
 }

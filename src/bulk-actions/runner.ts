@@ -65,6 +65,7 @@ function reasonOf(error: unknown): string {
   return `Internal error: ${(error as Error).message}`;
 }
 
+/** Moves the action to `error` with the reason; `deps.log` carries the action's id. */
 async function fail(deps: RunnerDeps, row: BulkActionRow, error: unknown): Promise<void> {
   const now = await deps.db
     .selectFrom('bulk_actions')
@@ -74,7 +75,7 @@ async function fail(deps: RunnerDeps, row: BulkActionRow, error: unknown): Promi
     .executeTakeFirst();
   // Paused, cancelled or taken over while we worked (a load then fails its final transition): not a failure.
   if (!now || now.locked_by !== deps.workerId || (now.status !== 'loading' && now.status !== 'processing')) return;
-  deps.log.warn({ err: error, bulk_action_id: row.id }, 'bulk action failed');
+  deps.log.warn({ err: error }, 'bulk action failed');
   try {
     await deps.db.transaction().execute((trx) =>
       transition(trx, row.organization_id, row.id, 'error', {
@@ -89,13 +90,31 @@ async function fail(deps: RunnerDeps, row: BulkActionRow, error: unknown): Promi
   } catch (again) {
     // Paused or taken over meanwhile, or the database is gone: the lease will lapse and the
     // action be retried or left as the user set it.
-    deps.log.warn({ err: again, bulk_action_id: row.id }, 'could not record the failure');
+    deps.log.warn({ err: again }, 'could not record the failure');
   }
 }
 
-/** Works on `claimed` until it stops; never throws. */
+/** Why a batch loop ended with 'stop': the action's state now, or that its lease is no longer ours. */
+async function stopReason(db: Db, row: BulkActionRow, workerId: string): Promise<string> {
+  const now = await db
+    .selectFrom('bulk_actions')
+    .select(['status', 'locked_by'])
+    .where('organization_id', '=', row.organization_id)
+    .where('id', '=', row.id)
+    .executeTakeFirst();
+  if (!now) return 'deleted';
+  if (now.status === 'processing' && now.locked_by !== workerId) return 'lease_lost';
+  return now.status;
+}
+
+/**
+ * Works on `claimed` until it stops; never throws. Every line it logs carries `bulk_action_id`:
+ * loaded (n_leads, ms), each batch at debug (n, n_objects, ms), then done, stopped (paused,
+ * cancelled, lease lost), released (worker stopping), interrupted or failed.
+ */
 export async function runAction(deps: RunnerDeps, claimed: BulkActionRow): Promise<void> {
   const { db, config, clock, workerId } = deps;
+  const log = deps.log.child({ bulk_action_id: claimed.id, kind: claimed.kind });
   const kind = findKind(claimed.kind);
   let lost = false;
   let beating = false;
@@ -106,7 +125,7 @@ export async function runAction(deps: RunnerDeps, claimed: BulkActionRow): Promi
       .then((state) => {
         if (state === 'lost') lost = true;
       })
-      .catch((error: unknown) => deps.log.warn({ err: error }, 'lease renewal failed'))
+      .catch((error: unknown) => log.warn({ err: error }, 'lease renewal failed'))
       .finally(() => {
         beating = false;
       });
@@ -114,14 +133,22 @@ export async function runAction(deps: RunnerDeps, claimed: BulkActionRow): Promi
   try {
     if (!kind) throw new BulkActionFatalError(`Unknown bulk action kind ${claimed.kind}.`);
     let row = claimed;
-    if (row.status === 'loading') row = await loadItems(db, row, kind, workerId, config, clock);
+    if (row.status === 'loading') {
+      const started = performance.now();
+      row = await loadItems(db, row, kind, workerId, config, clock);
+      log.info({ n_leads: row.n_leads, ms: Math.round(performance.now() - started) }, 'bulk action loaded');
+    }
     let retries = 0;
+    let batches = 0;
+    let items = 0;
+    let ended = false;
     while (!deps.stopping() && !lost) {
-      let result;
+      let batch;
+      const started = performance.now();
       try {
         const finished = bulkBatchStarted();
         try {
-          result = await runBatch(db, row.organization_id, row.id, kind, workerId, config, clock);
+          batch = await runBatch(db, row.organization_id, row.id, kind, workerId, config, clock);
         } finally {
           finished();
         }
@@ -131,20 +158,36 @@ export async function runAction(deps: RunnerDeps, claimed: BulkActionRow): Promi
         // dropped connection) is retried rather than failing the whole action.
         if (!isTransient(error) || retries >= MAX_BATCH_RETRIES) throw error;
         retries += 1;
-        deps.log.warn({ err: error, bulk_action_id: row.id, retries }, 'batch rolled back; retrying');
+        log.warn({ err: error, retries }, 'batch rolled back; retrying');
         await sleep(100 * 2 ** retries);
         continue;
       }
-      if (result !== 'more') break;
+      if (batch.result === 'done') {
+        log.info({ batches, items }, 'bulk action done');
+        ended = true;
+        break;
+      }
+      if (batch.result === 'stop') {
+        log.info({ reason: await stopReason(db, row, workerId).catch(() => 'unknown'), batches, items }, 'bulk action stopped');
+        ended = true;
+        break;
+      }
+      batches += 1;
+      items += batch.items;
+      log.debug({ n: batch.items, n_objects: batch.objects, ms: Math.round(performance.now() - started) }, 'bulk action batch');
       if (config.bulk.batchDelayMs > 0) await sleep(config.bulk.batchDelayMs);
     }
+    if (ended) return;
+    if (lost) log.warn({ batches, items }, 'bulk action lease lost to another worker');
+    else if (deps.stopping()) log.info({ batches, items }, 'bulk action released: worker stopping');
   } catch (error) {
     if (isTransient(error)) {
       // Leave the action as it is: the lease lapses and a worker (this one or another) goes on.
-      deps.log.warn({ err: error, bulk_action_id: claimed.id }, 'bulk action interrupted');
+      log.warn({ err: error }, 'bulk action interrupted');
       return;
     }
-    if (!(error instanceof LeaseLostError)) await fail(deps, claimed, error);
+    if (error instanceof LeaseLostError) log.warn('bulk action lease lost to another worker');
+    else await fail({ ...deps, log }, claimed, error);
   } finally {
     clearInterval(heartbeat);
     await releaseLease(db, claimed, workerId).catch(() => {});

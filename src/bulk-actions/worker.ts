@@ -63,11 +63,10 @@ export function createBulkActionWorker(deps: WorkerDeps, options: BulkWorkerOpti
     while (!stopping) {
       woken = false;
       try {
-        await sendPendingDoneEmails(deps.db, mailer, { config: deps.config, now: deps.clock.now() });
+        await sendPendingDoneEmails(deps.db, mailer, { config: deps.config, now: deps.clock.now() }, log);
         while (!stopping && running.size < concurrency) {
-          const claimed = await claimAction(deps.db, workerId, deps.config, deps.clock, [...running.keys()]);
+          const claimed = await claimAction(deps.db, workerId, deps.config, deps.clock, [...running.keys()], log);
           if (!claimed) break;
-          log.info({ bulk_action_id: claimed.id, status: claimed.status }, 'claimed bulk action');
           const task: Promise<void> = runAction(
             { db: deps.db, config: deps.config, clock: deps.clock, log, workerId, stopping: () => stopping },
             claimed,

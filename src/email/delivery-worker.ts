@@ -34,6 +34,7 @@ import { TransportCache, type MailTransport } from './transports.ts';
 import { keyringFor } from '../secrets/keyring.ts';
 import { OutboundGuard } from '../net/outbound-guard.ts';
 import { sql } from 'kysely';
+import { emailSends } from '../metrics/instruments.ts';
 
 /** Outcomes written per statement at most, and the count that writes them without waiting for flushMs. */
 const FLUSH_MAX = 1000;
@@ -63,8 +64,9 @@ export interface DeliveryWorkerOptions {
 
 /** Creates the email delivery worker (one per process; any number of processes). */
 export function createEmailDeliveryWorker(deps: WorkerDeps, options: DeliveryWorkerOptions = {}): BackgroundWorker {
-  const { db, config, log } = deps;
+  const { db, config } = deps;
   const workerId = `dw_${process.pid}_${randomBytes(6).toString('hex')}`;
+  const log = deps.log.child({ worker: 'email-delivery', worker_id: workerId });
   const maxInFlight = options.maxInFlight ?? defaultMaxInFlight(config.email.smtpConnections);
   // A claim is a transaction whatever its size: claim up to everything the wire has room for.
   const claimSize = options.claimBatchSize ?? maxInFlight;
@@ -118,7 +120,19 @@ export function createEmailDeliveryWorker(deps: WorkerDeps, options: DeliveryWor
     while (flushing || pending.length > 0) await flush();
   };
 
+  /** Counts and logs one send (sent at debug: one line per message; a failure at info). */
+  const note = (result: SendResult) => {
+    const { outcome } = result;
+    const attempt = result.previousAttempts + 1;
+    const label = outcome.kind === 'sent' ? 'sent' : outcome.kind === 'permanent' ? 'rejected' : attempt >= config.email.maxAttempts ? 'failed' : 'retry';
+    emailSends.inc({ outcome: label });
+    const fields = { email_id: result.id, account_id: result.accountId, attempt, outcome: label };
+    if (outcome.kind === 'sent') log.debug(fields, 'email sent');
+    else log.info({ ...fields, smtp_code: outcome.code, reason: outcome.reason }, 'email not sent');
+  };
+
   const report = (result: SendResult) => {
+    note(result);
     pending.push(result);
     if (pending.length >= FLUSH_AT) void flush();
     else flushTimer ??= setTimeout(() => void flush(), flushMs);
@@ -133,6 +147,7 @@ export function createEmailDeliveryWorker(deps: WorkerDeps, options: DeliveryWor
     const claim = await claimBatch(db, workerId, room, config.email.leaseSeconds);
     if (!claim) return false;
     if (claim.messages.length === 0) return true;
+    log.debug({ account_id: claim.account.id, n: claim.messages.length }, 'email delivery: claimed');
     const secret = await secretPromise();
     let transport: MailTransport;
     try {
@@ -205,13 +220,12 @@ export function createEmailDeliveryWorker(deps: WorkerDeps, options: DeliveryWor
             .catch((error) => log.warn({ err: error }, 'email delivery: heartbeat failed'));
         }, Math.max(250, (config.email.leaseSeconds * 1000) / 3)),
         setInterval(() => {
-          void reapDeliveries(db)
-            .then((n) => n > 0 && log.warn({ count: n }, 'email delivery: interrupted sends marked unknown'))
+          void reapDeliveries(db, log)
             .catch((error) => log.warn({ err: error }, 'email delivery: reaper failed'));
         }, reapEveryMs),
       );
       for (const timer of timers) timer.unref();
-      void reapDeliveries(db).catch(() => {});
+      void reapDeliveries(db, log).catch(() => {});
       loop = run();
     },
     async stop() {

@@ -6,14 +6,19 @@
  * record their `activity.email` `updated` events.
  */
 import { sql, type Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import { emailSends, leaseTakeovers } from '../metrics/instruments.ts';
 import type { Database } from '../db/schema.ts';
 import { idsByOrganization, loadActivities, recordActivityEvents } from './activity-events.ts';
 
 export const UNKNOWN_REASON =
   'Delivery was interrupted (the sending worker stopped mid-send). The message may or may not have been delivered; it is not retried automatically.';
 
-/** Runs one pass; returns how many sends were marked unknown. */
-export async function reapDeliveries(db: Kysely<Database>): Promise<number> {
+/**
+ * Runs one pass; returns how many sends were marked unknown. Each is a lapsed lease taken over
+ * (sluice_lease_takeovers_total{kind="email"}) and an `unknown` outcome; `log` gets their ids.
+ */
+export async function reapDeliveries(db: Kysely<Database>, log?: Logger): Promise<number> {
   // Each change with its `activity.email` `updated` events, in one transaction.
   const marked = await db.transaction().execute(async (trx) => {
     const rows = await sql<{ id: string; organization_id: string }>`
@@ -26,8 +31,13 @@ export async function reapDeliveries(db: Kysely<Database>): Promise<number> {
       WHERE status = 'sending' AND lease_expires_at < now()
       RETURNING id, organization_id`.execute(trx);
     await recordReaped(trx, rows.rows, ['status', 'error_message', 'send_attempts'], 'sending');
-    return rows.rows.length;
+    return rows.rows.map((row) => row.id);
   });
+  if (marked.length > 0) {
+    leaseTakeovers.inc({ kind: 'email' }, marked.length);
+    emailSends.inc({ outcome: 'unknown' }, marked.length);
+    log?.warn({ email_ids: marked, count: marked.length }, 'email delivery: interrupted sends marked unknown');
+  }
   await db.transaction().execute(async (trx) => {
     const rows = await sql<{ id: string; organization_id: string }>`
       UPDATE email_activities e SET status = 'error', error_message = 'The sender account was deleted.', date_updated = now()
@@ -45,9 +55,10 @@ export async function reapDeliveries(db: Kysely<Database>): Promise<number> {
         WHERE id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM connected_accounts a WHERE a.id = queued.id))
       RETURNING e.id, e.organization_id`.execute(trx);
     await recordReaped(trx, rows.rows, ['status', 'error_message'], 'outbox');
+    if (rows.rows.length > 0) log?.warn({ email_ids: rows.rows.map((row) => row.id) }, 'email delivery: outbox mail of a deleted sender account failed');
   });
   await sql`DELETE FROM email_send_ledger WHERE sent_at < now() - interval '1 day 1 minute'`.execute(db);
-  return marked;
+  return marked.length;
 }
 
 async function recordReaped(trx: Kysely<Database>, changed: readonly { id: string; organization_id: string }[], changedFields: string[], from: string) {

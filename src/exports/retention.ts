@@ -9,6 +9,7 @@
  * not an error). Sweeps of several processes may overlap harmlessly.
  */
 import { sql } from 'kysely';
+import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/database.ts';
 import type { BackgroundWorker, WorkerDeps } from '../worker/registry.ts';
@@ -18,8 +19,8 @@ import { exportFilePath, removeExportFile, type ExportFormat } from './export-fi
 const SWEEP_MS = 10 * 60_000;
 const PAGE = 100;
 
-/** Deletes every file due at `now`; returns how many exports it marked removed. */
-export async function sweepExportFiles(db: Db, config: Config, now: Date): Promise<number> {
+/** Deletes every file due at `now`; returns how many exports it marked removed (each logged with its id). */
+export async function sweepExportFiles(db: Db, config: Config, now: Date, log?: Logger): Promise<number> {
   const doneBefore = new Date(now.getTime() - config.exports.retentionDays * 86_400_000);
   const pausedBefore = new Date(now.getTime() - config.bulk.resumeWindowSeconds * 1000);
   let removed = 0;
@@ -44,6 +45,7 @@ export async function sweepExportFiles(db: Db, config: Config, now: Date): Promi
         .where('action_id', '=', row.action_id)
         .where('date_removed', 'is', null)
         .execute();
+      log?.info({ export_id: row.action_id, bulk_action_id: row.action_id }, 'export file deleted');
       removed += 1;
     }
     if (due.rows.length < PAGE) return removed;
@@ -57,7 +59,7 @@ export function createExportRetentionWorker(deps: WorkerDeps, options: { sweepMs
   let running: Promise<void> = Promise.resolve();
   let stopped = false;
   const sweep = () => {
-    running = sweepExportFiles(deps.db, deps.config, deps.clock.now())
+    running = sweepExportFiles(deps.db, deps.config, deps.clock.now(), log)
       .then((n) => {
         if (n > 0) log.info({ removed: n }, 'export files deleted');
       })

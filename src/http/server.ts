@@ -25,6 +25,10 @@ import { registerRoutes } from './routes.ts';
 import { registerUnsubscribeLinkRoutes } from '../unsubscribe-links/routes.ts';
 import { registerExportDownloadRoutes } from '../exports/public-routes.ts';
 import { validatorCompiler } from './validation.ts';
+import type { Registry } from 'prom-client';
+import { httpRequestDuration } from '../metrics/instruments.ts';
+import { createMetricsRegistry } from '../metrics/registry.ts';
+import { registerMetricsRoute } from '../metrics/route.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -50,6 +54,8 @@ export interface ServerOptions {
   readonly logger?: FastifyBaseLogger | false;
   /** The HTTP server to serve on (`sluice serve`'s front door); none for `inject` (tests). */
   readonly serverFactory?: (handler: (req: IncomingMessage, res: ServerResponse) => void) => Server;
+  /** What GET /metrics serves when METRICS_TOKEN is set; default: this app's pool and database. */
+  readonly metrics?: Registry;
 }
 
 function parseJson(body: string): unknown {
@@ -197,6 +203,14 @@ export async function buildServer(deps: AppDeps, options: ServerOptions = {}): P
     };
   });
 
+  // Labelled by the route's template, never the raw URL: bounded cardinality whatever clients send.
+  app.addHook('onResponse', async (request, reply) => {
+    httpRequestDuration.observe(
+      { method: request.method, route: request.routeOptions.url ?? 'unmatched', status_code: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
+  });
+
   // Path parameters and query strings are checked here, bodies as they are parsed (parseJson).
   app.addHook('preValidation', async (request) => {
     assertCleanInput(request.params);
@@ -237,6 +251,11 @@ export async function buildServer(deps: AppDeps, options: ServerOptions = {}): P
   // Reached only once started and until draining: before and after, `sluice serve` answers 503
   // itself (src/http/listener.ts).
   app.get('/readyz', { config: { public: true }, schema: { hide: true } }, async () => ({ status: 'ready' }));
+  const metricsToken = deps.config.metrics.token;
+  if (metricsToken !== undefined) {
+    const registry = options.metrics ?? createMetricsRegistry({ db: deps.db, pools: { api: deps.pool } });
+    registerMetricsRoute(app, registry, metricsToken, authFailures, deps.clock);
+  }
 
   await app.register(async (api) => registerRoutes(api as App), { prefix: '/api/v1' });
   // Public pages outside the API (no key): the unsubscribe links Sluice puts in emails.

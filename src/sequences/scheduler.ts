@@ -15,12 +15,14 @@
  * second's latency is invisible next to delays of hours.
  */
 import { sql } from 'kysely';
+import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/database.ts';
 import { recordEvent } from '../events/record-event.ts';
 import type { Clock } from '../time.ts';
 import { signingSecret } from '../unsubscribe-links/secret.ts';
 import type { BackgroundWorker, WorkerDeps } from '../worker/registry.ts';
+import { sequenceSteps } from '../metrics/instruments.ts';
 import { runDueSteps, type StepContext, type StepResult } from './scheduler-step.ts';
 import { subscriptionResponse, type SubscriptionRow } from './subscription-repository.ts';
 
@@ -30,6 +32,8 @@ export interface SchedulerDeps {
   readonly db: Db;
   readonly config: Pick<Config, 'publicUrl' | 'secretKey' | 'dataDir' | 'templates'>;
   readonly clock: Clock;
+  /** Each committed batch is logged (debug) with its subscriptions' ids and results; failures at warn. */
+  readonly log?: Logger;
 }
 
 export interface SchedulerOptions {
@@ -66,6 +70,7 @@ export async function runSchedulerOnce(deps: SchedulerDeps, options: SchedulerOp
     const now = deps.clock.now();
     const ctx = { now, publicUrl: deps.config.publicUrl, secret, templateLimits: deps.config.templates };
     let claimedIds: string[] = [];
+    let committed: ReadonlyMap<string, StepResult> = new Map();
     try {
       const n = await deps.db.transaction().execute(async (trx) => {
         const subs = await claimDue(trx, now, Math.min(batchSize, limit - handled));
@@ -73,8 +78,10 @@ export async function runSchedulerOnce(deps: SchedulerDeps, options: SchedulerOp
         if (subs.length === 0) return 0;
         const results = await runDueSteps(trx, subs, ctx);
         await options.beforeCommit?.(results);
+        committed = results;
         return subs.length;
       });
+      noteSteps(deps.log, committed);
       if (n === 0) break;
       handled += n;
     } catch (error) {
@@ -88,16 +95,26 @@ export async function runSchedulerOnce(deps: SchedulerDeps, options: SchedulerOp
   return handled;
 }
 
+/** Counts and logs the steps of a committed transaction, by subscription id. */
+function noteSteps(log: Logger | undefined, results: ReadonlyMap<string, StepResult>): void {
+  if (results.size === 0) return;
+  for (const result of results.values()) sequenceSteps.inc({ result });
+  log?.debug({ subscriptions: Object.fromEntries(results), n: results.size }, 'sequence steps run');
+}
+
 /** Runs one subscription's due step alone; a failure stops that subscription with the reason. */
 async function runOne(deps: SchedulerDeps, id: string, ctx: StepContext, options: SchedulerOptions): Promise<void> {
   try {
-    await deps.db.transaction().execute(async (trx) => {
+    const results = await deps.db.transaction().execute(async (trx) => {
       const subs = await claimDue(trx, ctx.now, 1, id);
-      if (subs.length === 0) return;
-      const results = await runDueSteps(trx, subs, ctx);
-      await options.beforeCommit?.(results);
+      if (subs.length === 0) return new Map<string, StepResult>();
+      const run = await runDueSteps(trx, subs, ctx);
+      await options.beforeCommit?.(run);
+      return run;
     });
+    noteSteps(deps.log, results);
   } catch (error) {
+    deps.log?.warn({ err: error, subscription_id: id }, 'sequence step failed; subscription stopped');
     await markFailed(deps.db, id, ctx.now, error);
   }
 }
@@ -130,6 +147,7 @@ async function markFailed(db: Db, subscriptionId: string, now: Date, error: unkn
 
 /** The long-running scheduler `sluice serve` starts in the worker role. */
 export function createSequenceScheduler(deps: WorkerDeps): BackgroundWorker {
+  const log = deps.log.child({ worker: 'sequence-scheduler' });
   let running = false;
   let loop: Promise<void> | undefined;
   let wake: (() => void) | undefined;
@@ -147,9 +165,9 @@ export function createSequenceScheduler(deps: WorkerDeps): BackgroundWorker {
     while (running) {
       let handled = 0;
       try {
-        handled = await runSchedulerOnce(deps, { limit: 100 });
+        handled = await runSchedulerOnce({ ...deps, log }, { limit: 100 });
       } catch (error) {
-        deps.log.error({ err: error }, 'sequence scheduler pass failed');
+        log.error({ err: error }, 'sequence scheduler pass failed');
       }
       if (running && handled === 0) await sleep(POLL_MS);
     }

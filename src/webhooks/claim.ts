@@ -17,14 +17,19 @@
 import { sql } from 'kysely';
 import type { Db } from '../db/database.ts';
 import type { WebhookRow } from './serialize.ts';
+import { leaseTakeovers } from '../metrics/instruments.ts';
 
-/** Takes up to `max` due subscriptions for `workerId`, leaving out those in `running`. */
+/**
+ * Takes up to `max` due subscriptions for `workerId`, leaving out those in `running`. One still
+ * naming another worker (its lease lapsed: released leases have no holder) is a takeover, counted
+ * in sluice_lease_takeovers_total{kind="webhook"}.
+ */
 export async function claimSubscriptions(db: Db, workerId: string, max: number, leaseSeconds: number, now: Date, running: readonly string[]): Promise<WebhookRow[]> {
-  const { rows } = await sql<WebhookRow>`
+  const { rows } = await sql<WebhookRow & { previous_holder: string | null }>`
     UPDATE webhooks w
     SET claimed_by = ${workerId}, lease_expires_at = now() + make_interval(secs => ${leaseSeconds})
-    WHERE w.id IN (
-      SELECT c.id FROM webhooks c
+    FROM (
+      SELECT c.id, c.claimed_by FROM webhooks c
       WHERE c.status = 'active'
         AND (c.lease_expires_at IS NULL OR c.lease_expires_at < now())
         AND NOT (c.id = ANY(${running as string[]}::text[]))
@@ -33,9 +38,12 @@ export async function claimSubscriptions(db: Db, workerId: string, max: number, 
              ORDER BY d.id LIMIT 1) <= ${now}
       ORDER BY c.lease_expires_at NULLS FIRST, c.id
       LIMIT ${max}
-      FOR UPDATE SKIP LOCKED)
-    RETURNING w.*`.execute(db);
-  return rows;
+      FOR UPDATE SKIP LOCKED) AS due
+    WHERE w.id = due.id
+    RETURNING w.*, due.claimed_by AS previous_holder`.execute(db);
+  const takeovers = rows.filter((row) => row.previous_holder !== null && row.previous_holder !== workerId).length;
+  if (takeovers > 0) leaseTakeovers.inc({ kind: 'webhook' }, takeovers);
+  return rows.map(({ previous_holder: _previous, ...row }) => row);
 }
 
 export interface ClaimedDelivery {

@@ -56,6 +56,7 @@ import { recordOutcomes, type Outcome } from './record-outcomes.ts';
 import { agentFor, postWebhook } from './send.ts';
 import type { WebhookRow } from './serialize.ts';
 import { signatureHeaders } from './signature.ts';
+import { webhookDeliveries } from '../metrics/instruments.ts';
 
 export const WEBHOOK_NOTIFY_CHANNEL = 'sluice_webhooks';
 
@@ -92,9 +93,10 @@ async function loadEvents(db: Db, organizationId: string, ids: readonly string[]
 
 /** Creates the webhook delivery worker (one per process; any number of processes). */
 export function createWebhookDeliveryWorker(deps: WorkerDeps, options: WebhookWorkerOptions = {}): BackgroundWorker {
-  const { db, config, log, clock } = deps;
+  const { db, config, clock } = deps;
   const settings = config.webhooks;
   const workerId = options.workerId ?? `wh_${process.pid}_${randomBytes(6).toString('hex')}`;
+  const log = deps.log.child({ worker: 'webhook-delivery', worker_id: workerId });
   const pollMs = options.pollMs ?? 1000;
   const reapEveryMs = options.reapEveryMs ?? 5000;
   const claimBatch = options.claimBatch ?? CLAIM_BATCH;
@@ -162,6 +164,21 @@ export function createWebhookDeliveryWorker(deps: WorkerDeps, options: WebhookWo
     return { outcomes, failed };
   };
 
+  /** Counts a recorded batch's outcomes; logs it (debug) and each failed POST (info) with its ids. */
+  const noteBatch = (webhookId: string, outcomes: readonly Outcome[], ms: number) => {
+    const counts: Record<string, number> = {};
+    for (const outcome of outcomes) {
+      const label = outcome.kind === 'attempted' ? (outcome.result.ok ? 'delivered' : 'failed') : outcome.kind;
+      counts[label] = (counts[label] ?? 0) + 1;
+      if (outcome.kind === 'attempted' && !outcome.result.ok) {
+        const { statusCode, error } = outcome.result;
+        log.info({ webhook_id: webhookId, delivery: outcome.delivery.id, event_id: outcome.delivery.event_id, status_code: statusCode, error }, 'webhook delivery failed');
+      }
+    }
+    for (const [label, n] of Object.entries(counts)) webhookDeliveries.inc({ outcome: label }, n);
+    log.debug({ webhook_id: webhookId, n: outcomes.length, ...counts, ms: Math.round(ms) }, 'webhook batch');
+  };
+
   /** Delivers one subscription until its queue is empty, a delivery fails, or the lease is lost. */
   const runLane = async (claimed: WebhookRow): Promise<void> => {
     let agent: http.Agent | undefined;
@@ -185,9 +202,10 @@ export function createWebhookDeliveryWorker(deps: WorkerDeps, options: WebhookWo
         try {
           key = openSecret(keyring, webhook.signature_key, WEBHOOK_KEY_CONTEXT);
         } catch (error) {
-          log.error({ err: error, webhook: webhook.id }, 'webhooks: cannot read the signature key');
+          log.error({ err: error, webhook_id: webhook.id }, 'webhooks: cannot read the signature key');
           key = new Error("This subscription's signature key cannot be read by this server (its secret key differs); ask the operator.");
         }
+        const started = performance.now();
         const { outcomes, failed } = await sendBatch(webhook, claim.deliveries, agent, key);
         for (let attempt = 0; ; attempt += 1) {
           try {
@@ -195,11 +213,12 @@ export function createWebhookDeliveryWorker(deps: WorkerDeps, options: WebhookWo
             break;
           } catch (error) {
             // Unrecorded outcomes would be sent again: retry while this worker lives.
-            log.error({ err: error, attempt }, 'webhooks: could not record outcomes; retrying');
+            log.error({ err: error, attempt, webhook_id: webhook.id }, 'webhooks: could not record outcomes; retrying');
             if (!running && attempt >= 3) throw error;
             await new Promise((r) => setTimeout(r, Math.min(5000, 200 * 2 ** attempt)));
           }
         }
+        noteBatch(webhook.id, outcomes, performance.now() - started);
         if (failed) break;
       }
     } finally {
@@ -220,7 +239,7 @@ export function createWebhookDeliveryWorker(deps: WorkerDeps, options: WebhookWo
 
   const startLane = (webhook: WebhookRow) => {
     const lane = runLane(webhook)
-      .catch((error: unknown) => log.error({ err: error, webhook: webhook.id }, 'webhooks: lane failed'))
+      .catch((error: unknown) => log.error({ err: error, webhook_id: webhook.id }, 'webhooks: lane failed'))
       .finally(() => {
         lanes.delete(webhook.id);
         waker.wake();
@@ -234,7 +253,10 @@ export function createWebhookDeliveryWorker(deps: WorkerDeps, options: WebhookWo
       if (room > 0) {
         try {
           const claimed = await claimSubscriptions(db, workerId, room, settings.leaseSeconds, clock.now(), [...lanes.keys()]);
-          for (const webhook of claimed) startLane(webhook);
+          for (const webhook of claimed) {
+            log.debug({ webhook_id: webhook.id }, 'webhook subscription claimed');
+            startLane(webhook);
+          }
         } catch (error) {
           log.error({ err: error }, 'webhooks: claim failed');
         }
@@ -266,7 +288,7 @@ export function createWebhookDeliveryWorker(deps: WorkerDeps, options: WebhookWo
         setInterval(() => void heartbeat().catch((error) => log.warn({ err: error }, 'webhooks: heartbeat failed')), Math.max(250, (settings.leaseSeconds * 1000) / 3)),
         setInterval(() => {
           void pauseOverBacklog(db, settings, clock)
-            .then((ids) => ids.length > 0 && log.warn({ webhooks: ids }, 'webhooks: paused for their backlog'))
+            .then((ids) => ids.length > 0 && log.warn({ webhook_ids: ids }, 'webhooks: paused for their backlog'))
             .then(() => pruneDeliveries(db, settings))
             .catch((error) => log.warn({ err: error }, 'webhooks: reaper failed'));
         }, reapEveryMs),

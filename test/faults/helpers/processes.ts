@@ -4,6 +4,8 @@
  * refused connection (a request during an outage is recorded as status 0).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { freePort } from '../../../scripts/free-port.ts';
 import { onTestFileEnd } from '../../helpers/db.ts';
@@ -45,6 +47,12 @@ export async function startSluice(role: 'api' | 'worker' | 'all', env: Record<st
   });
   let stderr = '';
   proc.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  // FAULTS_LOG_DIR=dir keeps each process's output there, to see what a failed run went through.
+  if (process.env.FAULTS_LOG_DIR) {
+    const file = fs.createWriteStream(path.join(process.env.FAULTS_LOG_DIR, `${role}-${proc.pid}.log`));
+    proc.stdout!.pipe(file);
+    proc.stderr!.pipe(file);
+  }
   await Promise.race([
     ready,
     exited.then(() => Promise.reject(new Error(`sluice serve --role ${role} exited before ready: ${stderr.slice(-2000)}`))),

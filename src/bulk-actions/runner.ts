@@ -40,6 +40,9 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** Tries of one batch after a transient failure (backoff 200 ms, 400 ms, … 3.2 s). */
 const MAX_BATCH_RETRIES = 4;
 
+/** pg's messages (no SQLSTATE) for a connection that is gone. */
+const PG_CONNECTION_LOST = /^(Connection terminated|Client has encountered a connection error and is not queryable)/;
+
 /**
  * Failures that say nothing about the action: deadlock, serialization failure, lock timeout,
  * connection lost, server shutting down (SQLSTATE 40001, 40P01, 55P03, 08000/08001/08003/08004/
@@ -48,7 +51,9 @@ const MAX_BATCH_RETRIES = 4;
  */
 export function isTransient(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
-  if (typeof code !== 'string') return false;
+  // pg gives no code when the socket closes under a statement, or when a statement is sent on a
+  // client whose connection was cut while it was checked out: both are the connection lost.
+  if (typeof code !== 'string') return error instanceof Error && PG_CONNECTION_LOST.test(error.message);
   return [
     '40001', '40P01', '55P03', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08004', '08006',
     'ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT',

@@ -15,6 +15,7 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/database.ts';
+import { isConnectionLost } from '../db/connection-lost.ts';
 import { SluiceError } from '../errors.ts';
 import type { Clock } from '../time.ts';
 import { releaseLease, renewLease } from './claim.ts';
@@ -40,24 +41,14 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** Tries of one batch after a transient failure (backoff 200 ms, 400 ms, … 3.2 s). */
 const MAX_BATCH_RETRIES = 4;
 
-/** pg's messages (no SQLSTATE) for a connection that is gone. */
-const PG_CONNECTION_LOST = /^(Connection terminated|Client has encountered a connection error and is not queryable)/;
-
 /**
- * Failures that say nothing about the action: deadlock, serialization failure, lock timeout,
- * connection lost, server shutting down (SQLSTATE 40001, 40P01, 55P03, 08000/08001/08003/08004/
- * 08006, 57P01-57P03), and socket errors below pg. Not 08P01 (protocol violation): a statement
- * the server refuses to bind fails the same way every time.
+ * Failures that say nothing about the action: deadlock, serialization failure, lock timeout
+ * (SQLSTATE 40001, 40P01, 55P03), and the connection lost (src/db/connection-lost.ts). Not 08P01
+ * (protocol violation): a statement the server refuses to bind fails the same way every time.
  */
 export function isTransient(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
-  // pg gives no code when the socket closes under a statement, or when a statement is sent on a
-  // client whose connection was cut while it was checked out: both are the connection lost.
-  if (typeof code !== 'string') return error instanceof Error && PG_CONNECTION_LOST.test(error.message);
-  return [
-    '40001', '40P01', '55P03', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08004', '08006',
-    'ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT',
-  ].includes(code);
+  return (typeof code === 'string' && ['40001', '40P01', '55P03'].includes(code)) || isConnectionLost(error);
 }
 
 function reasonOf(error: unknown): string {

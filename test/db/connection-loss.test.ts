@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { freePort } from '../../scripts/free-port.ts';
 import { isTransient } from '../../src/bulk-actions/runner.ts';
+import { loadConfig } from '../../src/config.ts';
+import { buildServer } from '../../src/http/server.ts';
+import { systemClock } from '../../src/time.ts';
 import { connect } from '../../src/db/database.ts';
 import { createTestDatabase, onTestFileEnd } from '../helpers/db.ts';
 
@@ -33,4 +37,16 @@ test('a checked-out client whose connection is cut does not crash the process; i
 test('a connection that ends without a word from the server (a killed PostgreSQL) is transient too', () => {
   assert.ok(isTransient(new Error('Connection terminated unexpectedly')));
   assert.ok(!isTransient(new Error('relation "nope" does not exist')));
+});
+
+test('the API answers 503 with Retry-After, not 500, while the database cannot be reached', async () => {
+  const port = await freePort();
+  const unreachable = connect(`postgres://sluice:x@127.0.0.1:${port}/sluice`, 1);
+  onTestFileEnd(() => unreachable.end());
+  const app = await buildServer({ db: unreachable.db, pool: unreachable.pool, config: loadConfig({ ...process.env, DATA_DIR: '/tmp/sluice-test-data' }), clock: systemClock }, { logger: false });
+  onTestFileEnd(() => app.close());
+  const res = await app.inject({ method: 'GET', url: '/api/v1/lead/', headers: { authorization: `Basic ${Buffer.from('api_whatever:').toString('base64')}` } });
+  assert.equal(res.statusCode, 503, res.body);
+  assert.equal(res.headers['retry-after'], '1');
+  assert.deepEqual(JSON.parse(res.body), { error: 'The database is unavailable; try again shortly.' });
 });

@@ -16,20 +16,20 @@ import { createExportApp, downloadWithKey } from '../exports/helpers.ts';
 import type { TestApp } from '../helpers/app.ts';
 import { onTestFileEnd } from '../helpers/db.ts';
 import { assertCountersExact, assertDeletedOnce, assertEditedOnce, assertSubscribedOnce } from './helpers/checks.ts';
-import { finishWith, killAtCommit, type CommitKill, type Kill } from './helpers/kill-rounds.ts';
+import { killRounds, type CommitKill, type Kill, type Rounds } from './helpers/kill-rounds.ts';
 import { insertLeadsWithEmails, setUpMail, type MailSetup } from './helpers/seed.ts';
 
 const BATCH = 20;
 
 describe('worker processes SIGKILLed over the bulk kinds', () => {
   let t: TestApp & { dataDir: string };
-  let env: Record<string, string>;
+  let rounds: Rounds;
   let mail: MailSetup;
   const kills: Kill[] = [];
   before(async () => {
-    const settings = { BULK_BATCH_SIZE: String(BATCH), BULK_LEASE_SECONDS: '1', OUTBOUND_ALLOW_HOSTS: '127.0.0.1', EMAIL_LEASE_SECONDS: '2' };
+    const settings = { BULK_BATCH_SIZE: String(BATCH), BULK_LEASE_SECONDS: '1', OUTBOUND_ALLOW_HOSTS: '127.0.0.1', EMAIL_LEASE_SECONDS: '2', TEMPLATE_RENDER_MS: '10000' };
     t = await createExportApp({ env: settings });
-    env = { ...settings, DATA_DIR: t.dataDir };
+    rounds = killRounds(t.connectionString, { ...settings, DATA_DIR: t.dataDir });
     const sink = new SmtpSink();
     await sink.start();
     onTestFileEnd(() => sink.stop());
@@ -53,39 +53,39 @@ describe('worker processes SIGKILLed over the bulk kinds', () => {
     assert.equal(res.status, 200, JSON.stringify(res.body));
     const id = res.body.id as string;
     for (const point of points(id)) {
-      const kill = await killAtCommit(t.connectionString, env, point, () => progress(id));
+      const kill = await rounds.killAtCommit(point, () => progress(id));
       kills.push({ label: `${kind}: ${kill.label}`, detail: kill.detail });
     }
-    await finishWith(t.connectionString, env, isDone(id), `${kind} to finish`);
+    await rounds.finishWith(isDone(id), `${kind} to finish`);
     return id;
   }
 
-  test('edit: 600 leads, 4 kills (2 inside a batch, 2 right after a commit)', async (c) => {
-    const leads = await insertLeadsWithEmails(t.db, t.orgA.organization_id, 600, 'Editme');
+  test('edit: 300 leads, 4 kills (2 inside a batch, 2 right after a commit)', async (c) => {
+    const leads = await insertLeadsWithEmails(t.db, t.orgA.organization_id, 300, 'Editme');
     const qualified = (await statuses(t.db, t.orgA.organization_id))[2]!;
     const id = await runWithKills('edit', '/api/v1/bulk_action/edit/', { s_query: nameWordQuery('Editme'), type: 'set_lead_status', lead_status_id: qualified.id }, (id) => [
-      { label: 'inside a batch', at: 'commit-pending', when: processed(id, 'processing', 100) },
+      { label: 'inside a batch', at: 'commit-pending', when: processed(id, 'processing', 40) },
+      { label: 'right after a commit', at: 'committed', when: processed(id, 'processing', 120) },
+      { label: 'inside a batch', at: 'commit-pending', when: processed(id, 'processing', 180) },
       { label: 'right after a commit', at: 'committed', when: processed(id, 'processing', 240) },
-      { label: 'inside a batch', at: 'commit-pending', when: processed(id, 'processing', 380) },
-      { label: 'right after a commit', at: 'committed', when: processed(id, 'processing', 500) },
     ]);
     await assertEditedOnce(t.db, t.orgA.organization_id, id, leads.leadIds, qualified.id);
-    c.diagnostic('edit: 4 SIGKILLs; 600 edited once, 0 duplicates, counters exact');
+    c.diagnostic('edit: 4 SIGKILLs; 300 edited once, 0 duplicates, counters exact');
   });
 
-  test('delete: 400 leads with contacts, 3 kills (while loading, inside a batch, after a commit)', async (c) => {
-    const leads = await insertLeadsWithEmails(t.db, t.orgA.organization_id, 400, 'Dropme');
+  test('delete: 200 leads with contacts, 3 kills (while loading, inside a batch, after a commit)', async (c) => {
+    const leads = await insertLeadsWithEmails(t.db, t.orgA.organization_id, 200, 'Dropme');
     const id = await runWithKills('delete', '/api/v1/bulk_action/delete/', { s_query: nameWordQuery('Dropme') }, (id) => [
       { label: 'while loading', at: 'commit-pending', when: async () => (await action(id)).status === 'loading' },
-      { label: 'inside a batch', at: 'commit-pending', when: processed(id, 'processing', 120) },
-      { label: 'right after a commit', at: 'committed', when: processed(id, 'processing', 280) },
+      { label: 'inside a batch', at: 'commit-pending', when: processed(id, 'processing', 60) },
+      { label: 'right after a commit', at: 'committed', when: processed(id, 'processing', 140) },
     ]);
     await assertDeletedOnce(t.db, t.orgA.organization_id, id, leads.leadIds);
-    c.diagnostic('delete: 3 SIGKILLs; 400 deleted once with their contacts, 0 duplicates, counters exact');
+    c.diagnostic('delete: 3 SIGKILLs; 200 deleted once with their contacts, 0 duplicates, counters exact');
   });
 
-  test('sequence subscription: 300 contacts, 3 kills', async (c) => {
-    const leads = await insertLeadsWithEmails(t.db, t.orgA.organization_id, 300, 'Subme');
+  test('sequence subscription: 200 contacts, 3 kills', async (c) => {
+    const leads = await insertLeadsWithEmails(t.db, t.orgA.organization_id, 200, 'Subme');
     // A sequence whose first step is far off: this test is about the subscriptions only.
     const seq = await t.call('POST', '/api/v1/sequence/', { body: { name: 'Later', steps: [{ step_type: 'email', delay: 30 * 86400, email_template_id: mail.templateId }] } });
     const id = await runWithKills(
@@ -94,20 +94,20 @@ describe('worker processes SIGKILLed over the bulk kinds', () => {
       { s_query: nameWordQuery('Subme'), action_type: 'subscribe', contact_preference: 'lead', sequence_id: seq.body.id, ...mail.sender },
       (id) => [
         { label: 'inside a batch', at: 'commit-pending', when: processed(id, 'processing', 40) },
-        { label: 'right after a commit', at: 'committed', when: processed(id, 'processing', 140) },
-        { label: 'inside a batch', at: 'commit-pending', when: processed(id, 'processing', 240) },
+        { label: 'right after a commit', at: 'committed', when: processed(id, 'processing', 100) },
+        { label: 'inside a batch', at: 'commit-pending', when: processed(id, 'processing', 160) },
       ],
     );
     await assertSubscribedOnce(t.db, seq.body.id, leads.contactIds);
-    await assertCountersExact(t.db, id, 300);
-    c.diagnostic('sequence subscription: 3 SIGKILLs; 300 contacts subscribed once, 0 duplicates, counters exact');
+    await assertCountersExact(t.db, id, 200);
+    c.diagnostic('sequence subscription: 3 SIGKILLs; 200 contacts subscribed once, 0 duplicates, counters exact');
   });
 
-  test('export: 300 leads as JSON, 2 kills while rendering (segment written, not committed)', async (c) => {
-    const leads = await insertLeadsWithEmails(t.db, t.orgA.organization_id, 300, 'Shipme');
+  test('export: 200 leads as JSON, 2 kills while rendering (segment written, not committed)', async (c) => {
+    const leads = await insertLeadsWithEmails(t.db, t.orgA.organization_id, 200, 'Shipme');
     const id = await runWithKills('export', '/api/v1/export/lead/', { s_query: nameWordQuery('Shipme'), format: 'json', type: 'leads' }, (id) => [
       { label: 'rendering, inside a batch', at: 'commit-pending', when: processed(id, 'processing', 60) },
-      { label: 'rendering, inside a batch', at: 'commit-pending', when: processed(id, 'processing', 200) },
+      { label: 'rendering, inside a batch', at: 'commit-pending', when: processed(id, 'processing', 140) },
     ]);
     const row = await action(id);
     assert.equal(row.status, 'done', row.error_message ?? '');
@@ -115,10 +115,10 @@ describe('worker processes SIGKILLed over the bulk kinds', () => {
     const got = await downloadWithKey(t, id);
     assert.equal(got.status, 200);
     const exported = JSON.parse(got.text) as { id: string }[];
-    assert.equal(exported.length, 300, 'every lead exported');
+    assert.equal(exported.length, 200, 'every lead exported');
     assert.deepEqual(exported.map((l) => l.id).sort(), [...leads.leadIds].sort(), 'each lead exactly once');
-    assert.equal(row.n_leads_processed, 300);
-    c.diagnostic('export: 2 SIGKILLs while rendering; 300 leads in the file once each, 0 duplicates');
+    assert.equal(row.n_leads_processed, 200);
+    c.diagnostic('export: 2 SIGKILLs while rendering; 200 leads in the file once each, 0 duplicates');
   });
 
   test('12 SIGKILLs in all', (c) => {

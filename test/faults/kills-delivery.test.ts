@@ -15,7 +15,7 @@ import { createTestApp, type TestApp } from '../helpers/app.ts';
 import { onTestFileEnd } from '../helpers/db.ts';
 import { startReceiver } from '../webhooks/receiver.ts';
 import { assertCountersExact, assertMailAtMostOnce, mailSettled } from './helpers/checks.ts';
-import { finishWith, killAtCommit, startFaultWorker, type Kill } from './helpers/kill-rounds.ts';
+import { killRounds, type Kill, type Rounds } from './helpers/kill-rounds.ts';
 import { killHard, until } from './helpers/processes.ts';
 import { insertLeadsWithEmails, setUpMail, type MailSetup } from './helpers/seed.ts';
 
@@ -23,13 +23,14 @@ const STEP_SUBSCRIPTIONS = 30;
 
 describe('worker processes SIGKILLed over the delivery kinds', () => {
   let t: TestApp;
-  let env: Record<string, string>;
+  let rounds: Rounds;
   let mail: MailSetup;
   const sink = new SmtpSink();
   const kills: Kill[] = [];
   before(async () => {
-    env = { BULK_BATCH_SIZE: '50', BULK_LEASE_SECONDS: '1', OUTBOUND_ALLOW_HOSTS: '127.0.0.1', EMAIL_LEASE_SECONDS: '2', WEBHOOK_LEASE_SECONDS: '1', EMAIL_SMTP_CONNECTIONS: '4' };
+    const env = { BULK_BATCH_SIZE: '50', BULK_LEASE_SECONDS: '1', OUTBOUND_ALLOW_HOSTS: '127.0.0.1', EMAIL_LEASE_SECONDS: '2', WEBHOOK_LEASE_SECONDS: '1', EMAIL_SMTP_CONNECTIONS: '4', TEMPLATE_RENDER_MS: '10000' };
     t = await createTestApp({ env });
+    rounds = killRounds(t.connectionString, env);
     await sink.start();
     onTestFileEnd(() => sink.stop());
     mail = await setUpMail((m, p, body) => t.call(m, p, { body }), sink.port);
@@ -54,11 +55,11 @@ describe('worker processes SIGKILLed over the delivery kinds', () => {
         const n = await stepsRun();
         return n >= threshold && n < total;
       };
-      const kill = await killAtCommit(t.connectionString, env, { label: 'during sequence steps', at: 'commit-pending', when: due }, async () => `${await stepsRun()} of ${total} steps committed`);
+      const kill = await rounds.killAtCommit({ label: 'during sequence steps', at: 'commit-pending', when: due }, async () => `${await stepsRun()} of ${total} steps committed`);
       kills.push(kill);
     }
     const stepMail = async () => (await t.db.selectFrom('email_activities').select(['id']).where('sequence_id', '=', seq.body.id).execute()).map((a) => a.id);
-    await finishWith(t.connectionString, env, async () => (await stepsRun()) >= total && mailSettled(t.db, await stepMail()), 'every step to run and its mail to settle');
+    await rounds.finishWith(async () => (await stepsRun()) >= total && mailSettled(t.db, await stepMail()), 'every step to run and its mail to settle');
     const activities = await stepMail();
     const steps = await t.db.selectFrom('sequence_subscription_steps').select(['subscription_id', 'position']).where('subscription_id', 'in', subs).execute();
     assert.equal(steps.length, total, 'two steps per subscription');
@@ -78,7 +79,7 @@ describe('worker processes SIGKILLed over the delivery kinds', () => {
     const inFlight = new Set<string>();
     const received = () => sink.received.filter((m) => m.envelopeTo[0]!.startsWith('mailme-')).length;
     for (let round = 0; round < 3; round++) {
-      const child = await startFaultWorker(t.connectionString, env);
+      const child = await rounds.start();
       const from = received();
       await until(() => received() >= from + 40, 'sending to be under way', 120_000, 5);
       await killHard(child.proc);
@@ -87,7 +88,7 @@ describe('worker processes SIGKILLed over the delivery kinds', () => {
       kills.push({ label: 'bulk email: during SMTP sends', detail: `${received()} of 300 received, ${sending.length} in flight` });
     }
     const done = async () => (await t.db.selectFrom('bulk_actions').select('status').where('id', '=', res.body.id).executeTakeFirstOrThrow()).status === 'done';
-    await finishWith(t.connectionString, env, async () => (await done()) && mailSettled(t.db, (await ofAction()).map((a) => a.id)), 'every message to settle');
+    await rounds.finishWith(async () => (await done()) && mailSettled(t.db, (await ofAction()).map((a) => a.id)), 'every message to settle');
     sink.dataDelayMs = 0;
     const rows = await ofAction();
     assert.equal(rows.length, 300);
@@ -108,7 +109,7 @@ describe('worker processes SIGKILLed over the delivery kinds', () => {
     const recorded = new Set<string>();
     const deliveries = () => t.db.selectFrom('webhook_deliveries').select(['event_id', 'status']).where('webhook_id', '=', hook.id).execute();
     for (const killAt of [50, 130]) {
-      const child = await startFaultWorker(t.connectionString, env);
+      const child = await rounds.start();
       let hit!: () => void;
       const killed = new Promise<void>((resolve) => (hit = resolve));
       receiver.respond = () => {
@@ -126,7 +127,7 @@ describe('worker processes SIGKILLed over the delivery kinds', () => {
       kills.push({ label: 'webhooks: during a POST', detail: `${recorded.size} recorded delivered, ${inFlight.size} in flight so far` });
       receiver.respond = () => undefined;
     }
-    await finishWith(t.connectionString, env, async () => (await deliveries()).every((d) => d.status === 'delivered'), 'every delivery');
+    await rounds.finishWith(async () => (await deliveries()).every((d) => d.status === 'delivered'), 'every delivery');
     const counts = new Map<string, number>();
     for (const r of receiver.of(hook.id)) counts.set(r.body.event.id, (counts.get(r.body.event.id) ?? 0) + 1);
     const all = await deliveries();

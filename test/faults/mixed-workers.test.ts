@@ -44,6 +44,8 @@ test('2 api + 2 worker processes, 4 bulk actions and API traffic; the worker run
     BULK_MAX_RUNNING_PER_ORG: '4',
     EMAIL_LEASE_SECONDS: '2',
     OUTBOUND_ALLOW_HOSTS: '127.0.0.1',
+    // Saving a template test-renders it; on a loaded machine that can pass the 1 s default.
+    TEMPLATE_RENDER_MS: '10000',
   };
 
   const edit = await insertLeadsWithEmails(d.db, a.organization_id, EDITS, 'Editme');

@@ -59,6 +59,8 @@ test('PostgreSQL restarted mid-run: processes reconnect and finish, no 5xx once 
     BULK_MAX_RUNNING_PER_ORG: '4',
     EMAIL_LEASE_SECONDS: '2',
     OUTBOUND_ALLOW_HOSTS: '127.0.0.1',
+    // Saving a template test-renders it; on a loaded machine that can pass the 1 s default.
+    TEMPLATE_RENDER_MS: '10000',
   };
   const [api, worker] = await Promise.all([startSluice('api', env), startSluice('worker', env)]);
   const call = (method: string, p: string, body?: unknown) => request(api.url, a.api_key, method, p, body);

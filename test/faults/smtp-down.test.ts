@@ -21,7 +21,7 @@ const N = 300;
 const DOWN_MS = 3000;
 
 test('SMTP down for a while: mail is delayed, not lost; the outbox drains when it returns', async (t) => {
-  const env = { OUTBOUND_ALLOW_HOSTS: '127.0.0.1', EMAIL_RETRY_BASE_MS: '250', EMAIL_LEASE_SECONDS: '5', BULK_BATCH_SIZE: '50' };
+  const env = { OUTBOUND_ALLOW_HOSTS: '127.0.0.1', EMAIL_RETRY_BASE_MS: '250', EMAIL_LEASE_SECONDS: '5', BULK_BATCH_SIZE: '50', TEMPLATE_RENDER_MS: '10000' };
   const app = await createTestApp({ env });
   const sink = new SmtpSink();
   await sink.start();

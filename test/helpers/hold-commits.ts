@@ -11,10 +11,10 @@ import { createInterface } from 'node:readline';
 import type pg from 'pg';
 
 /** Wraps `pool` so that each COMMIT is announced and held. */
-export function holdCommits(pool: pg.Pool, options: { handshake: boolean; delayMs: number }): void {
+export function holdCommits(pool: pg.Pool, options: { handshake: boolean; delayMs: number; enabled?: () => boolean }): void {
   const say = (line: string) => process.stdout.write(`${line}\n`);
   const waiting: (() => void)[] = [];
-  if (options.handshake) createInterface({ input: process.stdin }).on('line', () => waiting.shift()?.());
+  if (options.handshake) createInterface({ input: process.stdin }).on('line', (line) => line === 'go' && waiting.shift()?.());
   const anyPool = pool as any;
   const connectOriginal = anyPool.connect.bind(anyPool);
   anyPool.connect = async (...args: any[]) => {
@@ -24,7 +24,7 @@ export function holdCommits(pool: pg.Pool, options: { handshake: boolean; delayM
     const query = client.query.bind(client);
     client.query = (...qargs: any[]) => {
       const text = typeof qargs[0] === 'string' ? qargs[0] : qargs[0]?.text;
-      if (typeof text !== 'string' || !/^\s*commit/i.test(text)) return query(...qargs);
+      if (typeof text !== 'string' || !/^\s*commit/i.test(text) || options.enabled?.() === false) return query(...qargs);
       return (async () => {
         const goAhead = options.handshake
           ? new Promise<void>((resolve) => waiting.push(resolve))

@@ -1,9 +1,13 @@
 /**
  * SIGKILL rounds against the fault worker child (every background worker in one process,
  * test/faults/helpers/worker-child.ts): start one, kill it at a chosen point, start the next, which
- * takes over once the dead one's lease lapses. A commit kill uses the commit handshake, so the kill
- * is decided on the committed state before the child may commit anything more: `commit-pending`
- * kills inside a transaction (its work done, not committed), `committed` right after one.
+ * takes over once the dead one's lease lapses. One process always waits loaded in the background
+ * (CHILD_WAIT_START), so a round does not pay for a process start.
+ *
+ * A commit kill uses the commit handshake: each COMMIT of the child waits for the test's `go`, so
+ * the kill is decided on the committed state before the child may commit anything more:
+ * `commit-pending` kills inside a transaction (its work done, not committed), `committed` right
+ * after one.
  */
 import { spawnWorker, type Child } from '../../bulk-actions/child.ts';
 import { killHard, until } from './processes.ts';
@@ -23,40 +27,63 @@ export interface Kill {
   readonly detail: string;
 }
 
-/** Starts a child with the commit handshake and kills it at `kill`; fails if the point never comes. */
-export async function killAtCommit(connectionString: string, env: Record<string, string>, kill: CommitKill, describe: () => Promise<string>): Promise<Kill> {
-  const child = await spawnWorker(connectionString, { ...env, CHILD_COMMIT_HANDSHAKE: '1' }, SCRIPT);
-  let killed = false;
-  let detail = '';
-  const decide = async (line: string) => {
-    if (killed) return;
-    if (line === kill.at && (await kill.when())) {
-      killed = true;
-      await killHard(child.proc);
-      detail = await describe();
-      return;
-    }
-    if (line === 'commit-pending') child.send('go');
+export interface Rounds {
+  /** Starts a worker and kills it at `kill`; fails if the point never comes. */
+  killAtCommit(kill: CommitKill, describe: () => Promise<string>): Promise<Kill>;
+  /** Starts a worker without any hold; the caller kills it (`killHard(child.proc)`). */
+  start(): Promise<Child>;
+  /** Runs a worker until `done` holds, then SIGKILLs it (idle by then: not counted as a fault). */
+  finishWith(done: () => Promise<boolean>, what: string): Promise<void>;
+}
+
+/** Kill rounds over the database at `connectionString`, workers configured by `env`. */
+export function killRounds(connectionString: string, env: Record<string, string>): Rounds {
+  const spawnStandby = () => spawnWorker(connectionString, { ...env, CHILD_WAIT_START: '1' }, SCRIPT);
+  let standby = spawnStandby();
+  // A standby that is never used is stopped by spawnWorker's end-of-file cleanup.
+  standby.catch(() => {});
+  const take = async (held: boolean): Promise<Child> => {
+    const child = await standby;
+    standby = spawnStandby();
+    standby.catch(() => {});
+    let started!: () => void;
+    const isStarted = new Promise<void>((resolve) => (started = resolve));
+    child.onLine((line) => line === 'started' && started());
+    child.send(held ? 'start-held' : 'start');
+    await isStarted;
+    return child;
   };
-  let lines = Promise.resolve();
-  child.onLine((line) => {
-    lines = lines.then(() => decide(line));
-  });
-  await until(() => killed && detail !== '', `the kill point "${kill.label}"`, 120_000, 20);
-  return { label: kill.label, detail };
-}
 
-/** Starts a child without any hold; the caller kills it (`killHard(child.proc)`) when it wants. */
-export function startFaultWorker(connectionString: string, env: Record<string, string>): Promise<Child> {
-  return spawnWorker(connectionString, env, SCRIPT);
-}
-
-/** Runs a fresh child until `done` holds, then stops it with SIGKILL (idle by then: not a fault). */
-export async function finishWith(connectionString: string, env: Record<string, string>, done: () => Promise<boolean>, what: string): Promise<void> {
-  const child = await startFaultWorker(connectionString, env);
-  try {
-    await until(done, what, 180_000, 50);
-  } finally {
-    await killHard(child.proc);
-  }
+  return {
+    async killAtCommit(kill, describe) {
+      const child = await take(true);
+      let killed = false;
+      let detail = '';
+      const decide = async (line: string) => {
+        if (killed) return;
+        if (line === kill.at && (await kill.when())) {
+          killed = true;
+          await killHard(child.proc);
+          detail = await describe();
+          return;
+        }
+        if (line === 'commit-pending') child.send('go');
+      };
+      let lines = Promise.resolve();
+      child.onLine((line) => {
+        lines = lines.then(() => decide(line));
+      });
+      await until(() => killed && detail !== '', `the kill point "${kill.label}"`, 120_000, 20);
+      return { label: kill.label, detail };
+    },
+    start: () => take(false),
+    async finishWith(done, what) {
+      const child = await take(false);
+      try {
+        await until(done, what, 180_000, 50);
+      } finally {
+        await killHard(child.proc);
+      }
+    },
+  };
 }

@@ -15,6 +15,7 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/database.ts';
+import { isConnectionLost } from '../db/connection-lost.ts';
 import { SluiceError } from '../errors.ts';
 import type { Clock } from '../time.ts';
 import { releaseLease, renewLease } from './claim.ts';
@@ -42,18 +43,13 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const MAX_BATCH_RETRIES = 4;
 
 /**
- * Failures that say nothing about the action: deadlock, serialization failure, lock timeout,
- * connection lost, server shutting down (SQLSTATE 40001, 40P01, 55P03, 08000/08001/08003/08004/
- * 08006, 57P01-57P03), and socket errors below pg. Not 08P01 (protocol violation): a statement
- * the server refuses to bind fails the same way every time.
+ * Failures that say nothing about the action: deadlock, serialization failure, lock timeout
+ * (SQLSTATE 40001, 40P01, 55P03), and the connection lost (src/db/connection-lost.ts). Not 08P01
+ * (protocol violation): a statement the server refuses to bind fails the same way every time.
  */
 export function isTransient(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
-  if (typeof code !== 'string') return false;
-  return [
-    '40001', '40P01', '55P03', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08004', '08006',
-    'ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT',
-  ].includes(code);
+  return (typeof code === 'string' && ['40001', '40P01', '55P03'].includes(code)) || isConnectionLost(error);
 }
 
 function reasonOf(error: unknown): string {

@@ -37,9 +37,13 @@ export function connect(
   statementTimeoutMs = 0,
 ): Omit<OpenDatabase, 'close'> & { end(): Promise<void> } {
   const pool = new pg.Pool({ connectionString, max: poolSize, ...(statementTimeoutMs > 0 ? { statement_timeout: statementTimeoutMs } : {}) });
-  // An idle client's connection can drop (server restart); pg emits on the pool, and an unhandled
-  // 'error' event would crash the process.
+  // A connection can drop (server restart). pg emits that on the pool for an idle client, but on
+  // the client itself while it is checked out (inside a transaction, between two statements), and
+  // an unhandled 'error' event crashes the process: a PostgreSQL restart killed every api and
+  // worker process mid-request (test/faults/postgres-restart.test.ts). The client is then
+  // unusable; its next query fails, the caller sees that error, and the pool discards it.
   pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return { pool, db, connectionString, end: () => db.destroy() };
 }

@@ -3,9 +3,11 @@
  * - 400 validation: `{"errors": [...], "field-errors": {"path": "message"}}`
  * - 400 malformed JSON: `{"error": "The request contains invalid JSON."}`
  * - everything else: `{"error": "..."}`; a 500 never carries internals, only the request id.
+ * - the database connection lost (PostgreSQL restarting): 503 with `Retry-After: 1`.
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import pg from 'pg';
+import { isConnectionLost } from '../db/connection-lost.ts';
 import { SluiceError } from '../errors.ts';
 import { ajvErrorsToFieldErrors } from './validation.ts';
 
@@ -88,6 +90,11 @@ export function installErrorHandling(app: FastifyInstance): void {
     }
     if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
       return reply.status(error.statusCode).send({ error: error.message });
+    }
+    if (isConnectionLost(error)) {
+      // PostgreSQL restarting or unreachable: not a bug of this request, and worth retrying.
+      request.log.warn({ err: error }, 'database unavailable');
+      return reply.status(503).header('retry-after', '1').send({ error: 'The database is unavailable; try again shortly.' });
     }
     request.log.error({ err: error }, 'unhandled error');
     return reply.status(500).send({ error: `Internal server error (request ${request.id}).` });

@@ -13,9 +13,9 @@ export interface Child {
   readonly exited: Promise<void>;
 }
 
-/** Starts a worker process and waits until it listens. */
-export async function spawnWorker(connectionString: string, env: Record<string, string>): Promise<Child> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'test/bulk-actions/worker-child.ts'], {
+/** Starts a worker process (`script`, the bulk worker by default) and waits until it listens. */
+export async function spawnWorker(connectionString: string, env: Record<string, string>, script = 'test/bulk-actions/worker-child.ts'): Promise<Child> {
+  const proc = spawn(process.execPath, ['--import', 'tsx', script], {
     env: { ...process.env, DATA_DIR: '/tmp/sluice-test-data', ...env, DATABASE_URL: connectionString },
     stdio: ['pipe', 'pipe', 'inherit'],
   });

@@ -6,57 +6,21 @@
  * With CHILD_COMMIT_DELAY_MS set, every COMMIT is announced on stdout (`commit-pending`) and held
  * back that long, then announced again (`committed`), so that the parent can SIGKILL the process
  * at a chosen point inside or right after a transaction. With CHILD_COMMIT_HANDSHAKE=1 the hold
- * lasts until the parent writes a line to stdin instead: however slow the machine, the parent has
- * decided before the commit goes on. The engine is not changed for this: the hold is a wrapper
- * around the pg clients of this process only.
+ * lasts until the parent writes a line to stdin instead (test/helpers/hold-commits.ts).
  */
-import { createInterface } from 'node:readline';
 import pino from 'pino';
 import { loadConfig } from '../../src/config.ts';
 import { connect } from '../../src/db/database.ts';
 import { createBulkActionWorker } from '../../src/bulk-actions/worker.ts';
 import { systemClock } from '../../src/time.ts';
+import { holdCommits } from '../helpers/hold-commits.ts';
 
 const connectionString = process.env.DATABASE_URL!;
 const commitDelay = Number(process.env.CHILD_COMMIT_DELAY_MS ?? 0);
 const handshake = process.env.CHILD_COMMIT_HANDSHAKE === '1';
-/** Resolvers of commits waiting for the parent's go-ahead, in order. */
-const waiting: (() => void)[] = [];
-if (handshake) createInterface({ input: process.stdin }).on('line', () => waiting.shift()?.());
 const handles = connect(connectionString, 6);
 const say = (line: string) => process.stdout.write(`${line}\n`);
-
-if (commitDelay > 0 || handshake) {
-  const pool = handles.pool as any;
-  const connectOriginal = pool.connect.bind(pool);
-  pool.connect = async (...args: any[]) => {
-    const client = await connectOriginal(...args);
-    if (!client.__held) {
-      client.__held = true;
-      const query = client.query.bind(client);
-      client.query = (...qargs: any[]) => {
-        const text = typeof qargs[0] === 'string' ? qargs[0] : qargs[0]?.text;
-        if (typeof text === 'string' && /^\s*commit/i.test(text)) {
-          return (async () => {
-            if (handshake) {
-              const goAhead = new Promise<void>((resolve) => waiting.push(resolve));
-              say('commit-pending');
-              await goAhead;
-            } else {
-              say('commit-pending');
-              await new Promise((resolve) => setTimeout(resolve, commitDelay));
-            }
-            const result = await query(...qargs);
-            say('committed');
-            return result;
-          })();
-        }
-        return query(...qargs);
-      };
-    }
-    return client;
-  };
-}
+if (commitDelay > 0 || handshake) holdCommits(handles.pool, { handshake, delayMs: commitDelay });
 
 const log = pino({ level: 'info' }, { write: (line: string) => {
   const entry = JSON.parse(line);

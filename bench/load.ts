@@ -31,6 +31,8 @@ import { keepBulkEditRunning, referralField, type BulkKeeper } from './lib/bulk-
 import { KIND_LABELS, loadRequest, REQUEST_KINDS, sampleLoadData, type RequestKind } from './lib/load-requests.ts';
 import { loadOrganization } from './lib/load-organization.ts';
 import { startChild, startServerProcess } from './lib/server-process.ts';
+import { capturingDb } from './lib/statement-capture.ts';
+import { loadLeadObjects } from '../src/leads/serialize.ts';
 import { ms } from './lib/stats.ts';
 import { markdownTable } from './lib/table.ts';
 
@@ -66,10 +68,15 @@ const database = await openBenchDatabase();
 const { pool } = database;
 const rows: Row[] = [];
 let bulkRate = Number.NaN;
+/** Statements GET /lead/{id}/ sends for one lead, captured from an in-process call (authentication adds one). */
+let getStatements = Number.NaN;
 try {
   const org = await loadOrganization(database, LEADS, log);
   const data = await sampleLoadData(pool, org.organizationId);
   const fieldId = await referralField(pool, org.organizationId);
+  const capture = capturingDb(pool);
+  await loadLeadObjects(capture.db, org.organizationId, [data.leadIds[0]!]);
+  getStatements = capture.drain().length + 1;
   const pgVersion = (await pool.query('SHOW server_version')).rows[0].server_version as string;
   const sluice = await startServerProcess(database.connectionString, { RATE_LIMIT_PER_KEY: '0' }, 'all');
   const bare = await startChild(
@@ -181,6 +188,8 @@ function report(leads: number, pgVersion: string): string {
     `${EDIT_LEADS.toLocaleString('en-US')} leads runs (restarted when done; "bulk overlap" is the share of the row's run an edit was processing;`,
     `it processed ${Number.isFinite(bulkRate) ? Math.round(bulkRate).toLocaleString('en-US') : '–'} leads/s while the load ran). Server CPU is % of one core; backends and waits are means of`,
     'pg_stat_activity samples every 250 ms (client backends of the database; waits of active ones).',
+    `GET /lead/{id}/ sends ${getStatements} statements to PostgreSQL for a lead (authentication, the lead row, its contacts, emails, phones,`,
+    'URLs, sequence subscriptions, addresses, custom field names; captured from an in-process call); the bare server sends one.',
     '',
     main,
     '',

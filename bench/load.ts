@@ -32,6 +32,7 @@ import { KIND_LABELS, loadRequest, REQUEST_KINDS, sampleLoadData, type RequestKi
 import { loadOrganization } from './lib/load-organization.ts';
 import { startChild, startServerProcess } from './lib/server-process.ts';
 import { capturingDb } from './lib/statement-capture.ts';
+import { authenticate } from '../src/auth/api-keys.ts';
 import { loadLeadObjects } from '../src/leads/serialize.ts';
 import { ms } from './lib/stats.ts';
 import { markdownTable } from './lib/table.ts';
@@ -54,7 +55,8 @@ for (const kind of KINDS) if (!REQUEST_KINDS.includes(kind)) throw new Error(`BE
 
 interface Row {
   readonly phase: 'idle' | 'bulk';
-  readonly target: 'sluice' | 'bare';
+  /** bare: the lead-row query only; replay: the bare server sending Sluice's statements for one lead. */
+  readonly target: 'sluice' | 'bare' | 'replay';
   readonly kind: RequestKind;
   readonly result: LoadResult;
   readonly activity: ActivitySummary;
@@ -74,14 +76,25 @@ try {
   const org = await loadOrganization(database, LEADS, log);
   const data = await sampleLoadData(pool, org.organizationId);
   const fieldId = await referralField(pool, org.organizationId);
+  // The statements of GET /lead/{id}/ for a lead with contacts, in the rounds Sluice sends them:
+  // authentication; the lead with its contacts' ids, addresses and field names; then the contacts.
+  const template = (await pool.query<{ lead_id: string; ids: string[] }>(
+    'SELECT lead_id, array_agg(id) AS ids FROM contacts WHERE organization_id = $1 AND lead_id = ANY($2) GROUP BY lead_id LIMIT 1',
+    [org.organizationId, data.leadIds],
+  )).rows[0]!;
   const capture = capturingDb(pool);
-  await loadLeadObjects(capture.db, org.organizationId, [data.leadIds[0]!]);
-  getStatements = capture.drain().length + 1;
+  await authenticate(capture.db, org.apiKey);
+  const auth = capture.drain();
+  await loadLeadObjects(capture.db, org.organizationId, [template.lead_id]);
+  const statements = capture.drain().map((c) => ({ text: c.sql, values: [...c.parameters] }));
+  const byContacts = (v: unknown[]) => JSON.stringify(v).includes(template.ids[0]!);
+  const replay = [auth.map((c) => ({ text: c.sql, values: [...c.parameters] })), statements.filter((st) => !byContacts(st.values)), statements.filter((st) => byContacts(st.values))];
+  getStatements = auth.length + statements.length;
   const pgVersion = (await pool.query('SHOW server_version')).rows[0].server_version as string;
   const sluice = await startServerProcess(database.connectionString, { RATE_LIMIT_PER_KEY: '0' }, 'all');
   const bare = await startChild(
     ['--import', 'tsx', path.join(ROOT, 'bench/lib/bare-server.ts')],
-    { DATABASE_URL: database.connectionString, BARE_ORGANIZATION_ID: org.organizationId },
+    { DATABASE_URL: database.connectionString, BARE_ORGANIZATION_ID: org.organizationId, BARE_REPLAY: JSON.stringify(replay) },
     'http',
   );
   const pids = { sluice: sluice.pid, bare: bare.pid };
@@ -92,7 +105,8 @@ try {
       const loadBefore = loadAverage();
       const sampler = sampleActivity(pool, target === 'sluice' ? { server: pids.sluice } : { server: pids.bare });
       const from = performance.now();
-      const request = target === 'sluice' ? loadRequest(kind, data, org.apiKey) : loadRequest(kind, data, null, '');
+      const request =
+        target === 'sluice' ? loadRequest(kind, data, org.apiKey) : target === 'bare' ? loadRequest(kind, data, null, '') : { method: 'GET', path: '/replay/' };
       const result = await runLoad(target === 'sluice' ? sluice.baseUrl : bare.baseUrl, [request], CONNECTIONS, SECONDS);
       const to = performance.now();
       const activity = await sampler.stop();
@@ -103,7 +117,10 @@ try {
     const phase = async (name: Row['phase'], keeper?: BulkKeeper) => {
       for (const kind of KINDS) {
         await measure(name, 'sluice', kind, keeper);
-        if (kind === 'get') await measure(name, 'bare', kind, keeper);
+        if (kind === 'get') {
+          await measure(name, 'bare', kind, keeper);
+          await measure(name, 'replay', kind, keeper);
+        }
       }
     };
 
@@ -146,7 +163,7 @@ function report(leads: number, pgVersion: string): string {
     ['phase', 'request', 'req/s', 'p50 ms', 'p99 ms', 'max ms', 'errors / non-2xx', 'server CPU', 'machine CPU', 'active / idle-in-tx backends', 'top waits (backends)', 'bulk overlap', 'load avg before → after'],
     rows.map((r) => [
       r.phase,
-      r.target === 'bare' ? 'bare Fastify, lead-row query' : KIND_LABELS[r.kind],
+      r.target === 'bare' ? 'bare Fastify, lead-row query' : r.target === 'replay' ? `bare Fastify, Sluice's ${getStatements} statements` : KIND_LABELS[r.kind],
       String(Math.round(r.result.perSecond)),
       ms(r.result.p50Ms),
       ms(r.result.p99Ms),
@@ -168,6 +185,8 @@ function report(leads: number, pgVersion: string): string {
       const ratio = s.result.perSecond / b.result.perSecond;
       ratios.push([`GET /lead/{id}/ req/s, Sluice / bare (${phase})`, `${ratio.toFixed(2)}x`, `≥ ${GET_RATIO_TARGET}x: ${ratio >= GET_RATIO_TARGET ? 'met' : 'missed'}`]);
     }
+    const r = find(phase, 'replay', 'get');
+    if (s && r) ratios.push([`GET /lead/{id}/ req/s, Sluice / bare sending Sluice's statements (${phase})`, `${(s.result.perSecond / r.result.perSecond).toFixed(2)}x`, '(diagnosis)']);
   }
   for (const kind of KINDS) {
     const idle = find('idle', 'sluice', kind);
@@ -190,6 +209,8 @@ function report(leads: number, pgVersion: string): string {
     'pg_stat_activity samples every 250 ms (client backends of the database; waits of active ones).',
     `GET /lead/{id}/ sends ${getStatements} statements to PostgreSQL for a lead (authentication, the lead row, its contacts, emails, phones,`,
     'URLs, sequence subscriptions, addresses, custom field names; captured from an in-process call); the bare server sends one.',
+    `"Sluice's ${getStatements} statements": the bare server sending those captured statements (one lead with contacts, the same each time) in`,
+    "Sluice's rounds (authentication; lead, contact ids, addresses, field names; the contacts' rows) without Sluice's HTTP layer.",
     '',
     main,
     '',

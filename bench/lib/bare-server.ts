@@ -4,6 +4,11 @@
  * Sluice's GET /lead/{id}/ uses for the lead row (src/leads/serialize.ts), over a pg pool of the same
  * size (DB_POOL_SIZE). Run as a child process, like Sluice, so that the two compete with the load
  * generator on equal terms. Environment: DATABASE_URL, PORT, BARE_ORGANIZATION_ID, DB_POOL_SIZE.
+ *
+ * `GET /replay/` sends, instead, the statements Sluice's GET /lead/{id}/ sent for one lead
+ * (BARE_REPLAY: JSON rounds of {text, values}, captured by bench/load.ts), round after round, the
+ * statements of a round at once, as Sluice does: what the database round trips alone cost, without
+ * Sluice's HTTP layer, validation and serialisation.
  */
 import Fastify from 'fastify';
 import pg from 'pg';
@@ -23,6 +28,15 @@ app.get<{ Params: { id: string } }>('/lead/:id/', async (request, reply) => {
   const { rows } = await pool.query(LEAD_ROW_SQL, [organizationId, [request.params.id]]);
   if (rows.length === 0) return reply.code(404).send({ error: 'not found' });
   return rows[0];
+});
+const replay = JSON.parse(process.env.BARE_REPLAY ?? '[]') as { text: string; values: unknown[] }[][];
+app.get('/replay/', async () => {
+  let rows = 0;
+  for (const round of replay) {
+    const results = await Promise.all(round.map((s) => pool.query(s.text, s.values)));
+    rows += results.reduce((n, r) => n + r.rows.length, 0);
+  }
+  return { rows };
 });
 app.get('/healthz', async () => ({ ok: true }));
 await app.listen({ host: '127.0.0.1', port: Number(process.env.PORT) });

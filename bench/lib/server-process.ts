@@ -1,6 +1,7 @@
 /**
- * A `sluice serve` child process (role api, or all) over a given database, so that a benchmark can
- * measure the server's own memory (its RSS, read from /proc) apart from the benchmark's.
+ * A `sluice serve` child process (role api, all or worker) over a given database, or another node
+ * child server, so that a benchmark can measure the server's own memory (its RSS, read from /proc)
+ * and CPU apart from the benchmark's.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -39,17 +40,41 @@ async function waitForHealth(baseUrl: string, child: ChildProcess, timeoutMs: nu
 }
 
 /**
- * Starts the server against `databaseUrl` on a free port and waits until it answers: the API only,
- * or with `role` 'all' the background workers too (what runs bulk actions and exports).
+ * Starts the server against `databaseUrl` on a free port and waits until it is ready: the API only,
+ * with `role` 'all' the background workers too (what runs bulk actions and exports), or with
+ * 'worker' the workers only (ready once its first worker has started; it has no HTTP port).
  */
-export async function startServerProcess(databaseUrl: string, env: Record<string, string> = {}, role: 'api' | 'all' = 'api'): Promise<ServerProcess> {
+export async function startServerProcess(databaseUrl: string, env: Record<string, string> = {}, role: 'api' | 'all' | 'worker' = 'api'): Promise<ServerProcess> {
+  return startChild([SLUICE_BIN, 'serve', '--role', role], { DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn', ...env }, role === 'worker' ? 'worker started' : 'http');
+}
+
+/**
+ * Runs `node args` with `env` (plus HOST and a free PORT) and waits until it answers GET /healthz
+ * (`ready` 'http'), or until its stdout carries a line holding `ready` (it then logs at info level).
+ */
+export async function startChild(args: string[], env: Record<string, string>, ready: string): Promise<ServerProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, [SLUICE_BIN, 'serve', '--role', role], {
-    env: { ...process.env, DATABASE_URL: databaseUrl, HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'inherit', 'inherit'],
+  const byLog = ready !== 'http';
+  const child = spawn(process.execPath, args, {
+    env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), ...env, ...(byLog ? { LOG_LEVEL: 'info' } : {}) },
+    stdio: ['ignore', byLog ? 'pipe' : 'inherit', 'inherit'],
   });
   const baseUrl = `http://127.0.0.1:${port}`;
-  await waitForHealth(baseUrl, child, 60_000);
+  if (byLog) {
+    await new Promise<void>((resolve, reject) => {
+      let seen = false;
+      child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+        if (!seen && chunk.includes(ready)) {
+          seen = true;
+          resolve();
+        }
+      });
+      child.once('exit', (code) => reject(new Error(`process exited with code ${code}`)));
+      setTimeout(() => reject(new Error(`no "${ready}" within 60 s`)), 60_000).unref();
+    });
+  } else {
+    await waitForHealth(baseUrl, child, 60_000);
+  }
   const pid = child.pid!;
   return {
     baseUrl,

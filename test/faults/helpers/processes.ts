@@ -43,7 +43,8 @@ export async function startSluice(role: 'api' | 'worker' | 'all', env: Record<st
   createInterface({ input: proc.stdout! }).on('line', (line) => {
     lines.push(line);
     if (line.includes('"worker started"') && ++started === WORKERS && role === 'worker') resolveReady();
-    if (line.includes('Server listening') && role !== 'worker') resolveReady();
+    // `sluice serve` logs `ready` once migrations, bootstrap and its workers are done and /readyz is 200.
+    if (line.includes('"msg":"ready"') && role !== 'worker') resolveReady();
   });
   let stderr = '';
   proc.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));

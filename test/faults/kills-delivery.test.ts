@@ -28,7 +28,10 @@ describe('worker processes SIGKILLed over the delivery kinds', () => {
   const sink = new SmtpSink();
   const kills: Kill[] = [];
   before(async () => {
-    const env = { BULK_BATCH_SIZE: '50', BULK_LEASE_SECONDS: '1', OUTBOUND_ALLOW_HOSTS: '127.0.0.1', EMAIL_LEASE_SECONDS: '2', WEBHOOK_LEASE_SECONDS: '1', EMAIL_SMTP_CONNECTIONS: '4', TEMPLATE_RENDER_MS: '10000' };
+    // One SMTP connection: a worker then has at most 40 messages in flight (defaultMaxInFlight), all
+    // of which a kill turns `unknown` (never re-sent). With 4 (160 in flight) and a fast enqueue,
+    // two kills could leave the third round nothing to send: it waited 120 s in CI.
+    const env = { BULK_BATCH_SIZE: '50', BULK_LEASE_SECONDS: '1', OUTBOUND_ALLOW_HOSTS: '127.0.0.1', EMAIL_LEASE_SECONDS: '2', WEBHOOK_LEASE_SECONDS: '1', EMAIL_SMTP_CONNECTIONS: '1', TEMPLATE_RENDER_MS: '10000' };
     t = await createTestApp({ env });
     rounds = killRounds(t.connectionString, env);
     await sink.start();

@@ -5,7 +5,8 @@
  * custom keys, addresses, several emails, phones and URLs, unicode, empty strings, nulls, creators
  * with partial names, timestamps with microseconds, unsubscribed addresses, sequence subscriptions,
  * email activities), every `deleted` event must carry exactly what the serializers returned just
- * before the delete: same keys, same values, same formatting.
+ * before the delete: same keys, same values, same formatting. GET /lead/{id}/, built by the same
+ * SQL (src/leads/lead-object-sql.ts), must answer exactly what loadLeadObjects returns.
  */
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
@@ -171,6 +172,22 @@ describe('deleted events built in SQL equal the serializers', () => {
     await db.insertInto('sequence_subscription_steps').values({
       organization_id: org, subscription_id: s1, step_id: 'seqstep_1', position: 0, outcome: 'sent', activity_id: a1,
     }).execute();
+  });
+
+  test('GET /lead/{id}/, built in SQL too, answers exactly the serialized object', async () => {
+    const leads = await loadLeadObjects(t.db, org, leadIds, { publicUrl: t.config.publicUrl });
+    assert.equal(leads.size, leadIds.length);
+    for (const [id, lead] of leads) {
+      const res = await t.call('GET', `/api/v1/lead/${id}/`);
+      assert.equal(res.status, 200);
+      assert.deepStrictEqual(res.body, stored(lead), `lead ${id}`);
+    }
+    // libphonenumber's form, which SQL cannot compute, and the stored number where it cannot parse.
+    const full = (await t.call('GET', `/api/v1/lead/${leadIds[0]}/`)).body;
+    assert.equal(full.primary_phone.phone_formatted, '+44 20 7183 8750'); // stored first by position
+    assert.equal(full.contacts[1].phones[0].phone_formatted, '+999123');
+    const other = await t.call('GET', `/api/v1/lead/${leadIds[0]}/`, { key: t.orgB.api_key });
+    assert.equal(other.status, 404);
   });
 
   test('every deleted event carries exactly the serialized object', async () => {

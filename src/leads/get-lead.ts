@@ -1,0 +1,30 @@
+/**
+ * GET /lead/{id}/ in one statement: the lead and its contacts built as JSON by PostgreSQL
+ * (lead-object-sql.ts), where loadLeadObjects sends eleven statements in three rounds. The one read
+ * of the API that every integration makes per lead, so its round trips are most of its cost
+ * (BENCHMARKS.md, bench:load). Phones' `phone_formatted` is libphonenumber's, set here.
+ */
+import { sql, type Kysely } from 'kysely';
+import { formatPhone } from '../contacts/channels.ts';
+import type { Database } from '../db/schema.ts';
+import { leadObjectCtes } from './lead-object-sql.ts';
+
+interface Phone { phone: string; phone_formatted: string }
+
+/** The lead `id` of `organizationId` as the API shows it, or undefined when there is none. */
+export async function getLead(db: Kysely<Database>, organizationId: string, id: string, publicUrl: string): Promise<Record<string, unknown> | undefined> {
+  const ids = sql`ARRAY[${id}::text]`;
+  const { rows } = await sql<{ obj: Record<string, unknown> }>`
+    WITH ${leadObjectCtes({ organizationId, ids, phonesFormatted: null, publicUrl })}
+    SELECT lo.obj || jsonb_build_object('contacts',
+             coalesce((SELECT jsonb_agg(c.obj ORDER BY c.date_created, c.id) FROM c), '[]'::jsonb)) AS obj
+    FROM lo`.execute(db);
+  const lead = rows[0]?.obj;
+  if (!lead) return undefined;
+  for (const contact of lead.contacts as { phones: Phone[] }[]) {
+    for (const phone of contact.phones) phone.phone_formatted = formatPhone(phone.phone);
+  }
+  const primary = lead.primary_phone as Phone | null;
+  if (primary) primary.phone_formatted = formatPhone(primary.phone);
+  return lead;
+}

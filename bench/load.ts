@@ -33,7 +33,7 @@ import { loadOrganization } from './lib/load-organization.ts';
 import { startChild, startServerProcess } from './lib/server-process.ts';
 import { capturingDb } from './lib/statement-capture.ts';
 import { hashApiKey } from '../src/auth/api-keys.ts';
-import { loadLeadObjects } from '../src/leads/serialize.ts';
+import { getLead } from '../src/leads/get-lead.ts';
 import { ms } from './lib/stats.ts';
 import { markdownTable } from './lib/table.ts';
 
@@ -77,19 +77,18 @@ try {
   const data = await sampleLoadData(pool, org.organizationId);
   const fieldId = await referralField(pool, org.organizationId);
   // The statements of GET /lead/{id}/ for a lead with contacts, in the rounds Sluice sends them:
-  // authentication; the lead with its contacts' ids, addresses and field names; then the contacts.
-  const template = (await pool.query<{ lead_id: string; ids: string[] }>(
-    'SELECT lead_id, array_agg(id) AS ids FROM contacts WHERE organization_id = $1 AND lead_id = ANY($2) GROUP BY lead_id LIMIT 1',
+  // authentication, then the lead with its contacts (src/leads/get-lead.ts).
+  const template = (await pool.query<{ lead_id: string }>(
+    'SELECT lead_id FROM contacts WHERE organization_id = $1 AND lead_id = ANY($2) LIMIT 1',
     [org.organizationId, data.leadIds],
   )).rows[0]!;
   const capture = capturingDb(pool);
   // Authentication is one statement (the key's lookup, which also counts the request: src/http/rate-limit.ts).
   await capture.db.selectFrom('api_keys').select(['id', 'organization_id', 'user_id']).where('key_hash', '=', hashApiKey(org.apiKey)).executeTakeFirst();
   const auth = capture.drain();
-  await loadLeadObjects(capture.db, org.organizationId, [template.lead_id]);
+  await getLead(capture.db, org.organizationId, template.lead_id, 'http://127.0.0.1');
   const statements = capture.drain().map((c) => ({ text: c.sql, values: [...c.parameters] }));
-  const byContacts = (v: unknown[]) => JSON.stringify(v).includes(template.ids[0]!);
-  const replay = [auth.map((c) => ({ text: c.sql, values: [...c.parameters] })), statements.filter((st) => !byContacts(st.values)), statements.filter((st) => byContacts(st.values))];
+  const replay = [auth.map((c) => ({ text: c.sql, values: [...c.parameters] })), statements];
   getStatements = auth.length + statements.length;
   const pgVersion = (await pool.query('SHOW server_version')).rows[0].server_version as string;
   const sluice = await startServerProcess(database.connectionString, { RATE_LIMIT_PER_KEY: '0' }, 'all');
@@ -203,15 +202,15 @@ function report(leads: number, pgVersion: string): string {
     `${leads.toLocaleString('en-US')}-lead organization; PostgreSQL ${pgVersion}; ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? 'unknown'}), shared with other work`,
     `(the load average is given beside each run); run ${new Date().toISOString().slice(0, 16)}Z. autocannon (in the benchmark process) at ${CONNECTIONS} connections for ${SECONDS} s per row`,
     'against `sluice serve` (API and workers in one process, rate limits off, default pools) and a bare Fastify server',
-    'running only the lead-row query of GET /lead/{id}/ (same pool size), each its own process. Ids and emails are sampled',
+    'running only a lead-row query (the lead with its status and users, no contacts; same pool size), each its own process. Ids and emails are sampled',
     'from the organization and cycled. "bulk": while a set_custom_field bulk edit of',
     `${EDIT_LEADS.toLocaleString('en-US')} leads runs (restarted when done; "bulk overlap" is the share of the row's run an edit was processing;`,
     `it processed ${Number.isFinite(bulkRate) ? Math.round(bulkRate).toLocaleString('en-US') : '–'} leads/s while the load ran). Server CPU is % of one core; backends and waits are means of`,
     'pg_stat_activity samples every 250 ms (client backends of the database; waits of active ones).',
-    `GET /lead/{id}/ sends ${getStatements} statements to PostgreSQL for a lead (authentication, the lead row, its contacts, emails, phones,`,
-    'URLs, sequence subscriptions, addresses, custom field names; captured from an in-process call); the bare server sends one.',
-    `"Sluice's ${getStatements} statements": the bare server sending those captured statements (one lead with contacts, the same each time) in`,
-    "Sluice's rounds (authentication; lead, contact ids, addresses, field names; the contacts' rows) without Sluice's HTTP layer.",
+    `GET /lead/{id}/ sends ${getStatements} statements to PostgreSQL for a lead (authentication; the lead with its contacts, addresses and`,
+    'custom fields built as JSON, src/leads/get-lead.ts; captured from an in-process call); the bare server sends one.',
+    `"Sluice's ${getStatements} statements": the bare server sending those captured statements (one lead with contacts, the same each time)`,
+    "one after the other, as Sluice does, without Sluice's HTTP layer.",
     '',
     main,
     '',

@@ -1,8 +1,8 @@
 /**
  * The baseline of `npm run bench:load`: a bare Fastify server (no authentication, no validation, no
- * serialisation of contacts and addresses) that answers `GET /lead/:id/` with the one SQL query
- * Sluice's GET /lead/{id}/ uses for the lead row (src/leads/serialize.ts), over a pg pool of the same
- * size (DB_POOL_SIZE). Run as a child process, like Sluice, so that the two compete with the load
+ * serialisation of contacts and addresses) that answers `GET /lead/:id/` with one SQL query for the
+ * lead row (loadLeadObjects' lead query, src/leads/serialize.ts: the lead joined with its status and
+ * users, no contacts), over a pg pool of the same size (DB_POOL_SIZE). Run as a child process, like Sluice, so that the two compete with the load
  * generator on equal terms. Environment: DATABASE_URL, PORT, BARE_ORGANIZATION_ID, DB_POOL_SIZE.
  *
  * `GET /replay/` sends, instead, the statements Sluice's GET /lead/{id}/ sent for one lead

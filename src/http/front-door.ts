@@ -49,12 +49,26 @@ export async function openFrontDoor(host: string, port: number): Promise<FrontDo
   let settled: (() => void) | undefined;
 
   const server = http.createServer((req, res) => {
-    // Every response counts, refusals too: a drain must not cut off the 503 it is writing.
+    // Every response counts, refusals too: a drain must not cut off the 503 it is writing. A request
+    // is done when its response is closed and ended: a client that goes away closes it at once,
+    // while the handler still runs and still uses the database a drain is about to close, and only
+    // ends it (into the closed socket) when it is through.
     inFlight.add(res);
-    res.on('close', () => {
-      inFlight.delete(res);
+    let closed = false;
+    const done = () => {
+      if (!closed || !res.writableEnded || !inFlight.delete(res)) return;
       if (inFlight.size === 0) settled?.();
+    };
+    res.on('close', () => {
+      closed = true;
+      done();
     });
+    const end = res.end.bind(res) as (...args: unknown[]) => http.ServerResponse;
+    res.end = ((...args: unknown[]) => {
+      const result = end(...args);
+      done();
+      return result;
+    }) as typeof res.end;
     if (phase !== 'ready' || !app) return unavailable(req, res, phase);
     app(req, res);
   });

@@ -2,7 +2,8 @@
  * `sluice serve --role api` as a real process: /readyz is 503 while starting (held here at the
  * migration lock) and 200 once ready; on SIGTERM the request in flight still gets its 200, a request
  * that comes on its connection afterwards gets a 503 (/readyz: draining), new connections are
- * refused, and the process exits 0. SHUTDOWN_TIMEOUT_MS bounds the wait for a request that does not end.
+ * refused, and the process exits 0; a request whose client went away is waited for until its handler
+ * is through. SHUTDOWN_TIMEOUT_MS bounds the wait for a request that does not end.
  */
 import assert from 'node:assert/strict';
 import net from 'node:net';
@@ -110,6 +111,36 @@ test('SIGTERM: the request in flight gets its 200, the next one on its connectio
   assert.match(responses[1]!, /\{"status":"draining"\}$/);
   const row = await t.db.selectFrom('leads').select('name').where('id', '=', lead.body.id).executeTakeFirstOrThrow();
   assert.equal(row.name, 'After');
+});
+
+test('SIGTERM waits for the handler of a request whose client went away, not only for its socket', async () => {
+  const t = await createTestApp();
+  const lead = await t.call('POST', '/api/v1/lead/', { body: { name: 'Kept' } });
+  const server = await spawnServe(t.connectionString, 'api', { RATE_LIMIT_PER_KEY: '1000' });
+  await server.waitForLog((l) => l.msg === 'ready');
+  const auth = { authorization: `Basic ${Buffer.from(`${t.orgA.api_key}:`).toString('base64')}` };
+  assert.equal((await fetch(`${server.baseUrl}/api/v1/me/`, { headers: auth })).status, 200);
+  // The organization's rate-limit buckets locked: the next request's authentication waits, and only
+  // then does its handler read the lead, with a second statement.
+  const locker = new pg.Client({ connectionString: t.connectionString });
+  await locker.connect();
+  await locker.query('BEGIN');
+  await locker.query('SELECT 1 FROM rate_limit_buckets WHERE organization_id = $1 FOR UPDATE', [t.orgA.organization_id]);
+  const socket = net.connect(server.port, '127.0.0.1');
+  socket.write(rawRequest('GET', `/api/v1/lead/${lead.body.id}/`, t.orgA.api_key));
+  await someoneWaits(t);
+  // The client gives up while the request waits: its response closes, its handler runs on.
+  socket.destroy();
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  server.child.kill('SIGTERM');
+  await server.waitForLog((l) => l.msg === 'shutting down');
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  await locker.query('COMMIT');
+  await locker.end();
+  assert.equal(await server.exited, 0);
+  const errors = server.logs.filter((l) => l.level >= 50).map((l) => l.err?.message ?? l.msg);
+  assert.deepEqual(errors, [], 'the handler still had the database: no error on a closed pool');
+  assert.ok(!server.logs.some((l) => /cut off/.test(l.msg)), 'the drain waited for it');
 });
 
 test('SHUTDOWN_TIMEOUT_MS bounds the wait for a request that does not end', async () => {

@@ -33,7 +33,7 @@ import { loadOrganization } from './lib/load-organization.ts';
 import { startChild, startServerProcess } from './lib/server-process.ts';
 import { capturingDb } from './lib/statement-capture.ts';
 import { hashApiKey } from '../src/auth/api-keys.ts';
-import { getLead } from '../src/leads/get-lead.ts';
+import { getLeadStatement } from '../src/leads/get-lead.ts';
 import { ms } from './lib/stats.ts';
 import { markdownTable } from './lib/table.ts';
 
@@ -86,8 +86,8 @@ try {
   // Authentication is one statement (the key's lookup, which also counts the request: src/http/rate-limit.ts).
   await capture.db.selectFrom('api_keys').select(['id', 'organization_id', 'user_id']).where('key_hash', '=', hashApiKey(org.apiKey)).executeTakeFirst();
   const auth = capture.drain();
-  await getLead(capture.db, org.organizationId, template.lead_id, 'http://127.0.0.1');
-  const statements = capture.drain().map((c) => ({ text: c.sql, values: [...c.parameters] }));
+  const lead = getLeadStatement(capture.db, org.organizationId, template.lead_id, 'http://127.0.0.1');
+  const statements = [{ name: 'sluice_get_lead', text: lead.sql, values: [...lead.parameters] }];
   const replay = [auth.map((c) => ({ text: c.sql, values: [...c.parameters] })), statements];
   getStatements = auth.length + statements.length;
   const pgVersion = (await pool.query('SHOW server_version')).rows[0].server_version as string;

@@ -6,7 +6,8 @@
  * generator on equal terms. Environment: DATABASE_URL, PORT, BARE_ORGANIZATION_ID, DB_POOL_SIZE.
  *
  * `GET /replay/` sends, instead, the statements Sluice's GET /lead/{id}/ sent for one lead
- * (BARE_REPLAY: JSON rounds of {text, values}, captured by bench/load.ts), round after round, the
+ * (BARE_REPLAY: JSON rounds of {name?, text, values}, captured by bench/load.ts; named ones prepared
+ * as Sluice prepares them), round after round, the
  * statements of a round at once, as Sluice does: what the database round trips alone cost, without
  * Sluice's HTTP layer, validation and serialisation.
  */
@@ -29,11 +30,11 @@ app.get<{ Params: { id: string } }>('/lead/:id/', async (request, reply) => {
   if (rows.length === 0) return reply.code(404).send({ error: 'not found' });
   return rows[0];
 });
-const replay = JSON.parse(process.env.BARE_REPLAY ?? '[]') as { text: string; values: unknown[] }[][];
+const replay = JSON.parse(process.env.BARE_REPLAY ?? '[]') as { name?: string; text: string; values: unknown[] }[][];
 app.get('/replay/', async () => {
   let rows = 0;
   for (const round of replay) {
-    const results = await Promise.all(round.map((s) => pool.query(s.text, s.values)));
+    const results = await Promise.all(round.map((s) => pool.query({ ...(s.name ? { name: s.name } : {}), text: s.text, values: s.values })));
     rows += results.reduce((n, r) => n + r.rows.length, 0);
   }
   return { rows };

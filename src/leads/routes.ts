@@ -50,9 +50,9 @@ export async function registerLeadRoutes(app: App): Promise<void> {
     '/lead/:id/',
     { schema: { tags: ['leads'], summary: 'Get a lead', params: IdParams, querystring: FieldsQuery } },
     async (request) => {
-      const { db, organizationId, config } = request.ctx;
+      const { db, pool, organizationId, config } = request.ctx;
       // The whole object, whatever `_fields` asks: one statement costs less than choosing parts.
-      const lead = await getLead(db, organizationId, request.params.id, config.publicUrl);
+      const lead = await getLead(db, pool, organizationId, request.params.id, config.publicUrl);
       if (!lead) throw notFound('lead');
       return lead;
     },

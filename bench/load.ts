@@ -3,8 +3,8 @@
  *
  * Seeds (or reuses and tops up) an organization of BENCH_LEADS leads (default 300,000) in the
  * benchmark database (bench/lib/bench-database.ts), runs `sluice serve` (API and workers in one
- * process, rate limits off) and a bare Fastify server (bench/lib/bare-server.ts: the one SQL query
- * GET /lead/{id}/ makes for the lead row, no auth, no validation) as children, and with autocannon at
+ * process, rate limits off) and a bare Fastify server (bench/lib/bare-server.ts: GET /lead/{id}/'s
+ * one SQL statement, no auth, no validation) as children, and with autocannon at
  * BENCH_CONNECTIONS (64) connections for BENCH_SECONDS (15) each measures GET /lead/{id}/, two
  * /data/search/ shapes, POST /lead/ and PUT /lead/{id}/: requests/s, p50, p99, errors. Then the same
  * while a set_custom_field bulk edit of BENCH_EDIT_LEADS (300,000) leads runs (a new one starts when
@@ -31,8 +31,6 @@ import { keepBulkEditRunning, referralField, type BulkKeeper } from './lib/bulk-
 import { KIND_LABELS, loadRequest, REQUEST_KINDS, sampleLoadData, type RequestKind } from './lib/load-requests.ts';
 import { loadOrganization } from './lib/load-organization.ts';
 import { startChild, startServerProcess } from './lib/server-process.ts';
-import { capturingDb } from './lib/statement-capture.ts';
-import { hashApiKey } from '../src/auth/api-keys.ts';
 import { getLeadStatement } from '../src/leads/get-lead.ts';
 import { ms } from './lib/stats.ts';
 import { markdownTable } from './lib/table.ts';
@@ -55,8 +53,8 @@ for (const kind of KINDS) if (!REQUEST_KINDS.includes(kind)) throw new Error(`BE
 
 interface Row {
   readonly phase: 'idle' | 'bulk';
-  /** bare: the lead-row query only; replay: the bare server sending Sluice's statements for one lead. */
-  readonly target: 'sluice' | 'bare' | 'replay';
+  /** bare: the bare server running GET /lead/{id}/'s statement; row: the bare server running a lead-row query only. */
+  readonly target: 'sluice' | 'bare' | 'row';
   readonly kind: RequestKind;
   readonly result: LoadResult;
   readonly activity: ActivitySummary;
@@ -70,31 +68,22 @@ const database = await openBenchDatabase();
 const { pool } = database;
 const rows: Row[] = [];
 let bulkRate = Number.NaN;
-/** Statements GET /lead/{id}/ sends for one lead, captured from an in-process call (authentication adds one). */
-let getStatements = Number.NaN;
 try {
   const org = await loadOrganization(database, LEADS, log);
   const data = await sampleLoadData(pool, org.organizationId);
   const fieldId = await referralField(pool, org.organizationId);
-  // The statements of GET /lead/{id}/ for a lead with contacts, in the rounds Sluice sends them:
-  // authentication, then the lead with its contacts (src/leads/get-lead.ts).
-  const template = (await pool.query<{ lead_id: string }>(
-    'SELECT lead_id FROM contacts WHERE organization_id = $1 AND lead_id = ANY($2) LIMIT 1',
-    [org.organizationId, data.leadIds],
-  )).rows[0]!;
-  const capture = capturingDb(pool);
-  // Authentication is one statement (the key's lookup, which also counts the request: src/http/rate-limit.ts).
-  await capture.db.selectFrom('api_keys').select(['id', 'organization_id', 'user_id']).where('key_hash', '=', hashApiKey(org.apiKey)).executeTakeFirst();
-  const auth = capture.drain();
-  const lead = getLeadStatement(capture.db, org.organizationId, template.lead_id, 'http://127.0.0.1');
-  const statements = [{ name: 'sluice_get_lead', text: lead.sql, values: [...lead.parameters] }];
-  const replay = [auth.map((c) => ({ text: c.sql, values: [...c.parameters] })), statements];
-  getStatements = auth.length + statements.length;
+  // GET /lead/{id}/'s one statement (src/leads/get-lead.ts), for the bare server to run as Sluice
+  // does (prepared under the same name), the lead id its only parameter that changes.
+  const template = data.leadIds[0]!;
+  const lead = getLeadStatement(database.db, org.organizationId, template, 'http://127.0.0.1');
+  const idIndexes = lead.parameters.flatMap((value, i) => (value === template ? [i] : []));
+  if (idIndexes.length === 0) throw new Error('GET /lead/{id}/: no parameter holds the lead id');
+  const leadStatement = { name: 'sluice_get_lead', text: lead.sql, values: [...lead.parameters], idIndexes };
   const pgVersion = (await pool.query('SHOW server_version')).rows[0].server_version as string;
   const sluice = await startServerProcess(database.connectionString, { RATE_LIMIT_PER_KEY: '0' }, 'all');
   const bare = await startChild(
     ['--import', 'tsx', path.join(ROOT, 'bench/lib/bare-server.ts')],
-    { DATABASE_URL: database.connectionString, BARE_ORGANIZATION_ID: org.organizationId, BARE_REPLAY: JSON.stringify(replay) },
+    { DATABASE_URL: database.connectionString, BARE_ORGANIZATION_ID: org.organizationId, BARE_LEAD_STATEMENT: JSON.stringify(leadStatement) },
     'http',
   );
   const pids = { sluice: sluice.pid, bare: bare.pid };
@@ -106,7 +95,7 @@ try {
       const sampler = sampleActivity(pool, target === 'sluice' ? { server: pids.sluice } : { server: pids.bare });
       const from = performance.now();
       const request =
-        target === 'sluice' ? loadRequest(kind, data, org.apiKey) : target === 'bare' ? loadRequest(kind, data, null, '') : { method: 'GET', path: '/replay/' };
+        target === 'sluice' ? loadRequest(kind, data, org.apiKey) : loadRequest(kind, data, null, target === 'bare' ? '' : '/row');
       const result = await runLoad(target === 'sluice' ? sluice.baseUrl : bare.baseUrl, [request], CONNECTIONS, SECONDS);
       const to = performance.now();
       const activity = await sampler.stop();
@@ -119,7 +108,7 @@ try {
         await measure(name, 'sluice', kind, keeper);
         if (kind === 'get') {
           await measure(name, 'bare', kind, keeper);
-          await measure(name, 'replay', kind, keeper);
+          await measure(name, 'row', kind, keeper);
         }
       }
     };
@@ -163,7 +152,7 @@ function report(leads: number, pgVersion: string): string {
     ['phase', 'request', 'req/s', 'p50 ms', 'p99 ms', 'max ms', 'errors / non-2xx', 'server CPU', 'machine CPU', 'active / idle-in-tx backends', 'top waits (backends)', 'bulk overlap', 'load avg before → after'],
     rows.map((r) => [
       r.phase,
-      r.target === 'bare' ? 'bare Fastify, lead-row query' : r.target === 'replay' ? `bare Fastify, Sluice's ${getStatements} statements` : KIND_LABELS[r.kind],
+      r.target === 'bare' ? "bare Fastify, GET /lead/{id}/'s statement" : r.target === 'row' ? 'bare Fastify, lead-row query only' : KIND_LABELS[r.kind],
       String(Math.round(r.result.perSecond)),
       ms(r.result.p50Ms),
       ms(r.result.p99Ms),
@@ -185,8 +174,8 @@ function report(leads: number, pgVersion: string): string {
       const ratio = s.result.perSecond / b.result.perSecond;
       ratios.push([`GET /lead/{id}/ req/s, Sluice / bare (${phase})`, `${ratio.toFixed(2)}x`, `≥ ${GET_RATIO_TARGET}x: ${ratio >= GET_RATIO_TARGET ? 'met' : 'missed'}`]);
     }
-    const r = find(phase, 'replay', 'get');
-    if (s && r) ratios.push([`GET /lead/{id}/ req/s, Sluice / bare sending Sluice's statements (${phase})`, `${(s.result.perSecond / r.result.perSecond).toFixed(2)}x`, '(diagnosis)']);
+    const r = find(phase, 'row', 'get');
+    if (s && r) ratios.push([`GET /lead/{id}/ req/s, Sluice / bare lead-row query only (${phase})`, `${(s.result.perSecond / r.result.perSecond).toFixed(2)}x`, '(for reference)']);
   }
   for (const kind of KINDS) {
     const idle = find('idle', 'sluice', kind);
@@ -202,15 +191,16 @@ function report(leads: number, pgVersion: string): string {
     `${leads.toLocaleString('en-US')}-lead organization; PostgreSQL ${pgVersion}; ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? 'unknown'}), shared with other work`,
     `(the load average is given beside each run); run ${new Date().toISOString().slice(0, 16)}Z. autocannon (in the benchmark process) at ${CONNECTIONS} connections for ${SECONDS} s per row`,
     'against `sluice serve` (API and workers in one process, rate limits off, default pools) and a bare Fastify server',
-    'running only a lead-row query (the lead with its status and users, no contacts; same pool size), each its own process. Ids and emails are sampled',
+    '(bench/lib/bare-server.ts, same pool size), each its own process. Ids and emails are sampled',
     'from the organization and cycled. "bulk": while a set_custom_field bulk edit of',
     `${EDIT_LEADS.toLocaleString('en-US')} leads runs (restarted when done; "bulk overlap" is the share of the row's run an edit was processing;`,
     `it processed ${Number.isFinite(bulkRate) ? Math.round(bulkRate).toLocaleString('en-US') : '–'} leads/s while the load ran). Server CPU is % of one core; backends and waits are means of`,
     'pg_stat_activity samples every 250 ms (client backends of the database; waits of active ones).',
-    `GET /lead/{id}/ sends ${getStatements} statements to PostgreSQL for a lead (authentication; the lead with its contacts, addresses and`,
-    'custom fields built as JSON, src/leads/get-lead.ts; captured from an in-process call); the bare server sends one.',
-    `"Sluice's ${getStatements} statements": the bare server sending those captured statements (one lead with contacts, the same each time)`,
-    "one after the other, as Sluice does, without Sluice's HTTP layer.",
+    'GET /lead/{id}/ sends two statements to PostgreSQL: authentication (which also counts the request for the rate limits) and the lead',
+    'with its contacts, addresses and custom fields built as JSON (src/leads/get-lead.ts), both prepared. "bare Fastify, GET /lead/{id}/\'s',
+    'statement" runs that same statement, prepared under the same name, and returns its JSON: no authentication, validation, rate',
+    'limits, phone formatting, hooks or logging; the target\'s ratio is against it. "lead-row query only": the lead with its status and',
+    'users, no contacts or addresses (what the lead alone costs).',
     '',
     main,
     '',

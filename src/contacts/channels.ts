@@ -30,9 +30,21 @@ export function normalizePhone(raw: string, type: string | undefined, path: stri
   return { phone: parsed.number, country: parsed.country ?? null, type: type ?? 'office' };
 }
 
+// Formatting parses the number against libphonenumber's metadata, a tenth of a GET /lead/{id}/'s
+// time in the server's profile; the same numbers are shown again and again.
+const FORMATTED_MAX = 10_000;
+const formatted = new Map<string, string>();
+
 /** The display form of a stored E.164 number (`+1 800 444 5555`). */
 export function formatPhone(e164: string): string {
-  return parsePhoneNumberFromString(e164)?.formatInternational() ?? e164;
+  let display = formatted.get(e164);
+  if (display === undefined) {
+    display = parsePhoneNumberFromString(e164)?.formatInternational() ?? e164;
+    // Bounded: when full, start again rather than keep an LRU's bookkeeping on every hit.
+    if (formatted.size >= FORMATTED_MAX) formatted.clear();
+    formatted.set(e164, display);
+  }
+  return display;
 }
 
 /** Checks and normalises every phone of `input` before anything is written. */

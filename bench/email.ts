@@ -26,7 +26,7 @@ import { signingSecret } from '../src/unsubscribe-links/secret.ts';
 import { createApiKey } from '../src/auth/api-keys.ts';
 import { apiCall } from './lib/api-call.ts';
 import { openBenchDatabase } from './lib/bench-database.ts';
-import { startServerProcess } from './lib/server-process.ts';
+import { startScriptEnv, startServerProcess } from './lib/server-process.ts';
 import { writeBenchmarkSection } from './lib/benchmarks-md.ts';
 import { markdownTable } from './lib/table.ts';
 
@@ -63,7 +63,7 @@ async function sampleMemory(baseUrl: string, rssMiB: number, atMs: number): Prom
 }
 
 const describeSample = (s: MemorySample) =>
-  `RSS ${s.rssMiB} MiB at ${(s.atMs / 1000).toFixed(0)} s, main-thread heap ${s.heapUsedMiB} MiB used of ${s.heapTotalMiB} MiB, external ${s.externalMiB} MiB`;
+  `RSS ${Math.round(s.rssMiB)} MiB at ${(s.atMs / 1000).toFixed(0)} s, main-thread heap ${s.heapUsedMiB} MiB used of ${s.heapTotalMiB} MiB, external ${s.externalMiB} MiB`;
 
 // ---------- the sink (child process) ----------
 
@@ -221,7 +221,7 @@ async function main(): Promise<void> {
   const sluicePeak = Math.max(rssPeak, server.memory().peakMiB);
   await server.stop();
   const sent = Number((await db.selectFrom('email_activities').select((eb) => eb.fn.countAll<number>().as('n')).where('organization_id', '=', orgId).where('status', '=', 'sent').executeTakeFirstOrThrow()).n);
-  log(`sluice: ${N} in ${(sluiceMs / 1000).toFixed(1)} s (bulk action done at ${(enqueueMs / 1000).toFixed(1)} s), ${sent} sent, server peak ${sluicePeak} MiB`);
+  log(`sluice: ${N} in ${(sluiceMs / 1000).toFixed(1)} s (bulk action done at ${(enqueueMs / 1000).toFixed(1)} s), ${sent} sent, server peak ${Math.round(sluicePeak)} MiB`);
   if (atPeak) log(`memory at the highest sampled RSS: ${describeSample(atPeak)}`);
 
   // ---------- baseline: the same messages, pre-rendered, straight through nodemailer ----------
@@ -261,11 +261,11 @@ async function main(): Promise<void> {
 
 Command: \`npm run bench:email\` (BENCH_EMAILS=${N}). Run ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on ${cpu.length} × ${cpu[0]?.model.trim() ?? 'CPU'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}; the machine was shared with other work.
 
-A bulk email through the API of a \`sluice serve\` process (API and workers in one): each message is rendered from a Liquid template for its own lead and contact (with a signed unsubscribe link), enqueued as an email activity in the bulk action's batch transactions (BULK_BATCH_SIZE) and delivered by the delivery worker (EMAIL_SMTP_CONNECTIONS=${config.email.smtpConnections} pooled connections, ${defaultMaxInFlight(config.email.smtpConnections)} messages in flight, outcomes written back in batches) to an SMTP sink (smtp-server) in another process. The baseline sends the same ${messages.length} messages, already rendered, through a nodemailer pool with the same settings and the same number in flight, to the same sink. Times run from the POST (Sluice) or the first send (nodemailer) to the sink's last acceptance.
+A bulk email through the API of a \`sluice serve\` process (API and workers in one, with the environment \`npm start\` gives it: ${Object.entries(startScriptEnv()).map(([k, v]) => `${k}=${v}`).join(', ') || 'none'}): each message is rendered from a Liquid template for its own lead and contact (with a signed unsubscribe link), enqueued as an email activity in the bulk action's batch transactions (BULK_BATCH_SIZE) and delivered by the delivery worker (EMAIL_SMTP_CONNECTIONS=${config.email.smtpConnections} pooled connections, ${defaultMaxInFlight(config.email.smtpConnections)} messages in flight, outcomes written back in batches) to an SMTP sink (smtp-server) in another process. The baseline sends the same ${messages.length} messages, already rendered, through a nodemailer pool with the same settings and the same number in flight, to the same sink. Times run from the POST (Sluice) or the first send (nodemailer) to the sink's last acceptance.
 
 ${table}
 
-Ratio Sluice / nodemailer: **${ratio.toFixed(2)}** (target ≥ ${RATIO_TARGET}: ${ratio >= RATIO_TARGET ? 'met' : 'NOT met'}). The bulk action itself (selection, render, enqueue) was done after ${(enqueueMs / 1000).toFixed(1)} s. Peak RSS of the server process (API and workers in one): ${sluicePeak} MiB (target < 300 MB: ${sluicePeak * 1.048576 < 300 ? 'met' : 'NOT met'}).${atPeak ? ` At the highest RSS sampled (once a second from the server's \`/metrics\`): ${describeSample(atPeak)}; the rest of the RSS is code, the template rendering thread's heap and allocator overhead.` : ''}
+Ratio Sluice / nodemailer: **${ratio.toFixed(2)}** (target ≥ ${RATIO_TARGET}: ${ratio >= RATIO_TARGET ? 'met' : 'NOT met'}). The bulk action itself (selection, render, enqueue) was done after ${(enqueueMs / 1000).toFixed(1)} s. Peak RSS of the server process (API and workers in one): ${Math.round(sluicePeak)} MiB (target < 300 MB: ${sluicePeak * 1.048576 < 300 ? 'met' : 'NOT met'}).${atPeak ? ` At the highest RSS sampled (once a second from the server's \`/metrics\`): ${describeSample(atPeak)}; the rest of the RSS is code, the template rendering thread's heap and allocator overhead.` : ''}
 `;
   process.stdout.write(`${section}\n`);
   if (process.env.BENCH_WRITE !== '0') writeBenchmarkSection(path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'BENCHMARKS.md'), 'email', section);

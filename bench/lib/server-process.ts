@@ -9,7 +9,24 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../../scripts/free-port.ts';
 
-const SLUICE_BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/sluice.js');
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const SLUICE_BIN = path.join(ROOT, 'bin/sluice.js');
+
+/**
+ * The environment `npm start` gives the server (the `NAME=value` words before `node` in
+ * package.json's start script, e.g. MALLOC_ARENA_MAX), so that a benchmark measures the server as
+ * it is run; the benchmark's own settings still win.
+ */
+export function startScriptEnv(): Record<string, string> {
+  const script = (JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
+  const env: Record<string, string> = {};
+  for (const word of script.split(/\s+/)) {
+    const assignment = /^([A-Z_][A-Z0-9_]*)=(\S*)$/.exec(word);
+    if (!assignment) break;
+    env[assignment[1]!] = assignment[2]!;
+  }
+  return env;
+}
 
 export interface ServerProcess {
   readonly baseUrl: string;
@@ -40,12 +57,13 @@ async function waitForHealth(baseUrl: string, child: ChildProcess, timeoutMs: nu
 }
 
 /**
- * Starts the server against `databaseUrl` on a free port and waits until it is ready: the API only,
+ * Starts the server against `databaseUrl` on a free port, with the environment of `npm start`
+ * (startScriptEnv), and waits until it is ready: the API only,
  * with `role` 'all' the background workers too (what runs bulk actions and exports), or with
  * 'worker' the workers only (ready once its first worker has started; it has no HTTP port).
  */
 export async function startServerProcess(databaseUrl: string, env: Record<string, string> = {}, role: 'api' | 'all' | 'worker' = 'api'): Promise<ServerProcess> {
-  return startChild([SLUICE_BIN, 'serve', '--role', role], { DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn', ...env }, role === 'worker' ? 'worker started' : 'http');
+  return startChild([SLUICE_BIN, 'serve', '--role', role], { ...startScriptEnv(), DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn', ...env }, role === 'worker' ? 'worker started' : 'http');
 }
 
 /**

@@ -25,13 +25,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { sampleActivity, type ActivitySummary } from './lib/activity-sampler.ts';
 import { runLoad, type LoadResult } from './lib/autocannon-run.ts';
+import { bareServerEnv } from './lib/bare-server-env.ts';
 import { openBenchDatabase } from './lib/bench-database.ts';
 import { writeBenchmarkSection } from './lib/benchmarks-md.ts';
 import { keepBulkEditRunning, referralField, type BulkKeeper } from './lib/bulk-edit.ts';
 import { KIND_LABELS, loadRequest, REQUEST_KINDS, sampleLoadData, type RequestKind } from './lib/load-requests.ts';
 import { loadOrganization } from './lib/load-organization.ts';
 import { startChild, startServerProcess } from './lib/server-process.ts';
-import { getLeadStatement } from '../src/leads/get-lead.ts';
 import { ms } from './lib/stats.ts';
 import { markdownTable } from './lib/table.ts';
 
@@ -72,18 +72,11 @@ try {
   const org = await loadOrganization(database, LEADS, log);
   const data = await sampleLoadData(pool, org.organizationId);
   const fieldId = await referralField(pool, org.organizationId);
-  // GET /lead/{id}/'s one statement (src/leads/get-lead.ts), for the bare server to run as Sluice
-  // does (prepared under the same name), the lead id its only parameter that changes.
-  const template = data.leadIds[0]!;
-  const lead = getLeadStatement(database.db, org.organizationId, template, 'http://127.0.0.1');
-  const idIndexes = lead.parameters.flatMap((value, i) => (value === template ? [i] : []));
-  if (idIndexes.length === 0) throw new Error('GET /lead/{id}/: no parameter holds the lead id');
-  const leadStatement = { name: 'sluice_get_lead', text: lead.sql, values: [...lead.parameters], idIndexes };
   const pgVersion = (await pool.query('SHOW server_version')).rows[0].server_version as string;
   const sluice = await startServerProcess(database.connectionString, { RATE_LIMIT_PER_KEY: '0' }, 'all');
   const bare = await startChild(
     ['--import', 'tsx', path.join(ROOT, 'bench/lib/bare-server.ts')],
-    { DATABASE_URL: database.connectionString, BARE_ORGANIZATION_ID: org.organizationId, BARE_LEAD_STATEMENT: JSON.stringify(leadStatement) },
+    { DATABASE_URL: database.connectionString, ...bareServerEnv(database.db, org.organizationId, data.leadIds[0]!) },
     'http',
   );
   const pids = { sluice: sluice.pid, bare: bare.pid };

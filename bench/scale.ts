@@ -11,7 +11,7 @@
  * 2. API: GET /lead/{id}/ with autocannon at BENCH_CONNECTIONS (64) connections for BENCH_SECONDS
  *    (15), against 1, then 2, `--role api` processes (two autocannon instances at once, one per
  *    port, half the connections each, summed: Sluice has no load balancer of its own). Baseline:
- *    the bare Fastify server of bench:load (one process, the lead-row query only).
+ *    the bare Fastify server of bench:load (one process, GET /lead/{id}/'s own statement).
  * The load average is recorded before and after each run (the machine is shared).
  *
  * Environment: BENCH_LEADS, BENCH_EDIT_LEADS, BENCH_SECONDS, BENCH_CONNECTIONS, BENCH_PARTS (a
@@ -21,6 +21,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { runLoad, sumLoads, type LoadResult } from './lib/autocannon-run.ts';
+import { bareServerEnv } from './lib/bare-server-env.ts';
 import { openBenchDatabase } from './lib/bench-database.ts';
 import { writeBenchmarkSection } from './lib/benchmarks-md.ts';
 import { referralField, timeBulkEdits } from './lib/bulk-edit.ts';
@@ -91,7 +92,7 @@ try {
     const data = await sampleLoadData(pool, org.organizationId);
     const bare = await startChild(
       ['--import', 'tsx', path.join(ROOT, 'bench/lib/bare-server.ts')],
-      { DATABASE_URL: url, BARE_ORGANIZATION_ID: org.organizationId },
+      { DATABASE_URL: url, ...bareServerEnv(database.db, org.organizationId, data.leadIds[0]!) },
       'http',
     );
     let bareResult: LoadResult;
@@ -99,7 +100,7 @@ try {
       await runLoad(bare.baseUrl, [loadRequest('get', data, null, '')], CONNECTIONS, 5);
       const loadBefore = loadAverage();
       bareResult = await runLoad(bare.baseUrl, [loadRequest('get', data, null, '')], CONNECTIONS, SECONDS);
-      apiRows.push(apiRow('bare Fastify, lead-row query (1 process)', bareResult, bareResult, loadBefore));
+      apiRows.push(apiRow("bare Fastify, GET /lead/{id}/'s statement (1 process)", bareResult, bareResult, loadBefore));
     } finally {
       await bare.stop();
     }

@@ -94,6 +94,11 @@ export async function startChild(args: string[], env: Record<string, string>, re
     await waitForHealth(baseUrl, child, 60_000);
   }
   const pid = child.pid!;
+  // A benchmark that dies of an error must not leave its server running (one stayed up for an hour,
+  // polling its stopped database and taking 5% of a core from every later run).
+  const orphanGuard = () => child.kill('SIGKILL');
+  process.once('exit', orphanGuard);
+  child.once('exit', () => process.off('exit', orphanGuard));
   return {
     baseUrl,
     pid,

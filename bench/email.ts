@@ -220,7 +220,15 @@ async function main(): Promise<void> {
   const sluiceMs = performance.now() - t0;
   const sluicePeak = Math.max(rssPeak, server.memory().peakMiB);
   await server.stop();
-  const sent = Number((await db.selectFrom('email_activities').select((eb) => eb.fn.countAll<number>().as('n')).where('organization_id', '=', orgId).where('status', '=', 'sent').executeTakeFirstOrThrow()).n);
+  // Every outcome, not only `sent`: a message the sink accepted but not recorded as sent shows here.
+  const outcomes = await db
+    .selectFrom('email_activities')
+    .select(['status', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('organization_id', '=', orgId)
+    .groupBy('status')
+    .execute();
+  const sent = Number(outcomes.find((o) => o.status === 'sent')?.n ?? 0);
+  if (sent !== N) log(`outcomes: ${outcomes.map((o) => `${o.status} ${o.n}`).join(', ')}; the sink accepted ${sink.count() - sinkStart}`);
   log(`sluice: ${N} in ${(sluiceMs / 1000).toFixed(1)} s (bulk action done at ${(enqueueMs / 1000).toFixed(1)} s), ${sent} sent, server peak ${Math.round(sluicePeak)} MiB`);
   if (atPeak) log(`memory at the highest sampled RSS: ${describeSample(atPeak)}`);
 

@@ -67,12 +67,12 @@ interface Row {
 }
 
 /** Reads each of `leadIds` once with GET /lead/{id}/'s statement, four at a time. */
-async function warmLeads(db: OpenDatabase['db'], organizationId: string, leadIds: readonly string[]): Promise<void> {
+async function warmLeads({ db, pool }: OpenDatabase, organizationId: string, leadIds: readonly string[]): Promise<void> {
   let next = 0;
   await Promise.all(Array.from({ length: 4 }, async () => {
     while (next < leadIds.length) {
       const statement = getLeadStatement(db, organizationId, leadIds[next++]!, 'http://127.0.0.1');
-      await database.pool.query(statement.sql, statement.parameters);
+      await pool.query(statement.sql, statement.parameters);
     }
   }));
 }
@@ -122,7 +122,7 @@ try {
     // Every sampled lead read once, with its contacts, before anything is measured: 5 s of warm-up
     // touch only a third of them, and whichever target ran first would read the rest from disk for
     // the next. (At 300,000 leads it made no measurable difference: 0.68x both ways.)
-    await warmLeads(database.db, org.organizationId, data.leadIds);
+    await warmLeads(database, org.organizationId, data.leadIds);
     // Warm both servers (JIT, pools) without recording.
     await runLoad(sluice.baseUrl, [loadRequest('get', data, org.apiKey)], CONNECTIONS, 5);
     await runLoad(bare.baseUrl, [loadRequest('get', data, null, '')], CONNECTIONS, 5);

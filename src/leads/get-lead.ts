@@ -20,6 +20,9 @@ const LEAD = '\u0000lead';
 const PUBLIC_URL = '\u0000public_url';
 let compiled: CompiledQuery | undefined;
 
+/** The name the statement is prepared under on each connection. */
+export const GET_LEAD_STATEMENT_NAME = 'sluice_get_lead';
+
 /** The statement for one lead; its text is the same for every lead, so it can be prepared once. */
 export function getLeadStatement(db: Kysely<Database>, organizationId: string, id: string, publicUrl: string): { sql: string; parameters: unknown[] } {
   compiled ??= sql`
@@ -36,7 +39,7 @@ export async function getLead(db: Kysely<Database>, pool: pg.Pool, organizationI
   const statement = getLeadStatement(db, organizationId, id, publicUrl);
   // Named: prepared once per connection. Planning this statement costs about twice its execution
   // (1.2 ms against 0.6 ms for a lead with four contacts), so a prepared one is about 4x cheaper.
-  const { rows } = await pool.query<{ obj: Record<string, unknown> }>({ name: 'sluice_get_lead', text: statement.sql, values: statement.parameters });
+  const { rows } = await pool.query<{ obj: Record<string, unknown> }>({ name: GET_LEAD_STATEMENT_NAME, text: statement.sql, values: statement.parameters });
   const lead = rows[0]?.obj;
   if (!lead) return undefined;
   for (const contact of lead.contacts as { phones: Phone[] }[]) {

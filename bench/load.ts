@@ -67,12 +67,11 @@ interface Row {
 }
 
 /** Reads each of `leadIds` once with GET /lead/{id}/'s statement, four at a time. */
-async function warmLeads({ db, pool }: OpenDatabase, organizationId: string, leadIds: readonly string[]): Promise<void> {
+async function warmLeads({ pool }: OpenDatabase, organizationId: string, leadIds: readonly string[]): Promise<void> {
   let next = 0;
   await Promise.all(Array.from({ length: 4 }, async () => {
     while (next < leadIds.length) {
-      const statement = getLeadStatement(db, organizationId, leadIds[next++]!, 'http://127.0.0.1');
-      await pool.query(statement.sql, statement.parameters);
+      await pool.query(getLeadStatement(organizationId, leadIds[next++]!, 'http://127.0.0.1'));
     }
   }));
 }
@@ -89,7 +88,7 @@ try {
   const sluice = await startServerProcess(database.connectionString, { RATE_LIMIT_PER_KEY: '0' }, 'all');
   const bare = await startChild(
     ['--import', 'tsx', path.join(ROOT, 'bench/lib/bare-server.ts')],
-    { DATABASE_URL: database.connectionString, ...bareServerEnv(database.db, org.organizationId, data.leadIds[0]!) },
+    { DATABASE_URL: database.connectionString, ...bareServerEnv(org.organizationId, data.leadIds[0]!) },
     'http',
   );
   const pids = { sluice: sluice.pid, bare: bare.pid };
@@ -206,10 +205,10 @@ function report(leads: number, pgVersion: string): string {
     `${EDIT_LEADS.toLocaleString('en-US')} leads runs (restarted when done; "bulk overlap" is the share of the row's run an edit was processing;`,
     `it processed ${Number.isFinite(bulkRate) ? Math.round(bulkRate).toLocaleString('en-US') : '–'} leads/s while the load ran). Server CPU is % of one core; backends and waits are means of`,
     'pg_stat_activity samples every 250 ms (client backends of the database; waits of active ones).',
-    'GET /lead/{id}/ sends two statements to PostgreSQL: authentication (which also counts the request for the rate limits) and the lead',
-    'with its contacts, addresses and custom fields built as JSON (src/leads/get-lead.ts), both prepared. "bare Fastify, GET /lead/{id}/\'s',
-    'statement" runs that same statement, prepared under the same name, and returns its JSON: no authentication, validation, rate',
-    'limits, phone formatting, hooks or logging; the target\'s ratio is against it. "lead-row query only": the lead with its status and',
+    'GET /lead/{id}/ sends one prepared statement to PostgreSQL: authentication, which also counts the request for the rate limits,',
+    'and the lead with its contacts, addresses and custom fields built as JSON (src/leads/get-lead.ts, rate-limit.ts). "bare Fastify,',
+    'GET /lead/{id}/\'s statement" runs the lead\'s part of it alone, prepared, and returns its JSON: no authentication, validation, rate',
+    'limits, hooks or logging; the target\'s ratio is against it. "lead-row query only": the lead with its status and',
     'users, no contacts or addresses (what the lead alone costs).',
     '',
     main,

@@ -92,7 +92,7 @@ try {
     const data = await sampleLoadData(pool, org.organizationId);
     const bare = await startChild(
       ['--import', 'tsx', path.join(ROOT, 'bench/lib/bare-server.ts')],
-      { DATABASE_URL: url, ...bareServerEnv(database.db, org.organizationId, data.leadIds[0]!) },
+      { DATABASE_URL: url, ...bareServerEnv(org.organizationId, data.leadIds[0]!) },
       'http',
     );
     let bareResult: LoadResult;

@@ -61,9 +61,12 @@ async function waitForHealth(baseUrl: string, child: ChildProcess, timeoutMs: nu
  * (startScriptEnv), and waits until it is ready: the API only,
  * with `role` 'all' the background workers too (what runs bulk actions and exports), or with
  * 'worker' the workers only (ready once its first worker has started; it has no HTTP port).
+ * BENCH_SERVER_NODE_ARGS adds node options to it alone, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`
+ * (which NODE_OPTIONS refuses).
  */
 export async function startServerProcess(databaseUrl: string, env: Record<string, string> = {}, role: 'api' | 'all' | 'worker' = 'api'): Promise<ServerProcess> {
-  return startChild([SLUICE_BIN, 'serve', '--role', role], { ...startScriptEnv(), DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn', ...env }, role === 'worker' ? 'worker started' : 'http');
+  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+  return startChild([...nodeArgs, SLUICE_BIN, 'serve', '--role', role], { ...startScriptEnv(), DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn', ...env }, role === 'worker' ? 'worker started' : 'http');
 }
 
 /**

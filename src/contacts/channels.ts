@@ -30,21 +30,12 @@ export function normalizePhone(raw: string, type: string | undefined, path: stri
   return { phone: parsed.number, country: parsed.country ?? null, type: type ?? 'office' };
 }
 
-// Formatting parses the number against libphonenumber's metadata, a tenth of a GET /lead/{id}/'s
-// time in the server's profile; the same numbers are shown again and again.
-const FORMATTED_MAX = 10_000;
-const formatted = new Map<string, string>();
-
-/** The display form of a stored E.164 number (`+1 800 444 5555`). */
+/**
+ * The display form of an E.164 number (`+1 800 444 5555`), stored beside it when written
+ * (contact_phones.phone_formatted): reads never format.
+ */
 export function formatPhone(e164: string): string {
-  let display = formatted.get(e164);
-  if (display === undefined) {
-    display = parsePhoneNumberFromString(e164)?.formatInternational() ?? e164;
-    // Bounded: when full, start again rather than keep an LRU's bookkeeping on every hit.
-    if (formatted.size >= FORMATTED_MAX) formatted.clear();
-    formatted.set(e164, display);
-  }
-  return display;
+  return parsePhoneNumberFromString(e164)?.formatInternational() ?? e164;
 }
 
 /** Checks and normalises every phone of `input` before anything is written. */
@@ -96,7 +87,7 @@ export async function writeChannels(
       if (rows.length > 0) await trx.insertInto('contact_emails').values(rows).execute();
     } else if (kind === 'phones') {
       const rows = touched.flatMap((t) =>
-        (t.channels.phones ?? []).map((p, i) => ({ ...base(t.owner, i), phone: p.phone, country: p.country, type: p.type })),
+        (t.channels.phones ?? []).map((p, i) => ({ ...base(t.owner, i), phone: p.phone, phone_formatted: formatPhone(p.phone), country: p.country, type: p.type })),
       );
       if (rows.length > 0) await trx.insertInto('contact_phones').values(rows).execute();
     } else {

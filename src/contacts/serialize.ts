@@ -9,7 +9,6 @@ import type { Database } from '../db/schema.ts';
 import { loadSubscriptionsForContacts } from '../sequences/contact-subscriptions.ts';
 import { formatTimestamp } from '../time.ts';
 import { yielder } from '../event-loop.ts';
-import { formatPhone } from './channels.ts';
 
 /** Adds one `custom.cf_…` key per field with a value, as Close returns them. */
 export function customKeys(custom: unknown): Record<string, unknown> {
@@ -61,7 +60,7 @@ export async function loadContactObjects(
       .execute(),
     db
       .selectFrom('contact_phones')
-      .select(['contact_id', 'phone', 'country', 'type'])
+      .select(['contact_id', 'phone', 'phone_formatted', 'country', 'type'])
       .where('organization_id', '=', organizationId)
       .where(inIds)
       .orderBy('contact_id')
@@ -96,7 +95,7 @@ export async function loadContactObjects(
       emails: contactEmails,
       phones: (phonesOf.get(c.id) ?? []).map((p) => ({
         phone: p.phone,
-        phone_formatted: formatPhone(p.phone),
+        phone_formatted: p.phone_formatted,
         type: p.type,
         country: p.country,
         // Sluice sends no SMS and keeps no time zone data for numbers.

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
+import { DATA_STEPS, type DataStep } from './migration-data-steps.ts';
 
 // From the sources (src/db) and from the bundle (dist/server) alike: both sit two levels below the root.
 const MIGRATIONS_DIR = fileURLToPath(new URL('../../src/db/migrations/', import.meta.url));
@@ -40,7 +41,7 @@ export function listMigrations(dir = MIGRATIONS_DIR): Migration[] {
  * changed since it was applied is reported through `warn`: the database keeps the schema it got,
  * and the change belongs in a new migration.
  */
-export async function migrate(pool: pg.Pool, warn: (message: string) => void = () => {}): Promise<string[]> {
+export async function migrate(pool: pg.Pool, warn: (message: string) => void = () => {}, steps: Readonly<Record<number, DataStep>> = DATA_STEPS): Promise<string[]> {
   const client = await pool.connect();
   const applied: string[] = [];
   try {
@@ -72,6 +73,7 @@ export async function migrate(pool: pg.Pool, warn: (message: string) => void = (
       await client.query('BEGIN');
       try {
         await client.query(migration.sql);
+        await steps[migration.version]?.(client);
         await client.query('INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)', [
           migration.version,
           migration.name,

@@ -106,6 +106,8 @@ export interface ContactPhonesTable {
   lead_id: string;
   position: number;
   phone: string;
+  /** formatPhone(phone), stored when written (migration 0018). */
+  phone_formatted: string;
   country: string | null;
   type: string;
 }

@@ -20,8 +20,10 @@
  * up. The legacy body's `rate_reset` keeps the exact fraction.
  */
 import type { FastifyReply } from 'fastify';
+import { sql, type RawBuilder } from 'kysely';
 import type pg from 'pg';
 import { hashApiKey, type Principal } from '../auth/api-keys.ts';
+import { StatementTemplate, slot } from '../db/statement-template.ts';
 import { SluiceError } from '../errors.ts';
 
 /** The endpoint groups that are limited separately. */
@@ -42,35 +44,61 @@ function wholeSeconds(seconds: number): number {
   return Math.max(1, Math.ceil(seconds - 1e-9));
 }
 
-/** The bucket's tokens after refilling from its last count to now ($5), at `rate` per second, capped at a second's worth. */
-const refill = (rate: string) => `least(${rate}, b.tokens + greatest(0, $5::bigint - b.updated_ms) * ${rate} / 1000.0)`;
-const take = (rate: string) => `
+const KEY_HASH = slot('key_hash');
+const GROUP = slot('group');
+const KEY_RATE = slot('key_rate');
+const ORG_RATE = slot('org_rate');
+const NOW = slot('now');
+
+/** The bucket's tokens after refilling from its last count to now, at `rate` per second, capped at a second's worth. */
+const refill = (rate: string) => sql`least(${rate}::float8, b.tokens + greatest(0, ${NOW}::bigint - b.updated_ms) * ${rate}::float8 / 1000.0)`;
+const take = (rate: string) => sql`
   ON CONFLICT (organization_id, bucket) DO UPDATE SET
     tokens = ${refill(rate)} - CASE WHEN ${refill(rate)} >= 1 THEN 1 ELSE 0 END,
     granted = ${refill(rate)} >= 1,
-    updated_ms = greatest(b.updated_ms, $5::bigint)
+    updated_ms = greatest(b.updated_ms, ${NOW}::bigint)
   RETURNING tokens, granted`;
 
 /**
- * $1 key hash, $2 group, $3 the key's rate, $4 the organization's, $5 now (ms). A new bucket starts
+ * The CTEs that authenticate and count, ending in `principal`: the key's row with both buckets'
+ * outcomes (null where its group is not limited), no row for an unknown key. A new bucket starts
  * full less this request. The clock is the process's (the app's clock, which tests control); a
  * process whose clock lags refills nothing rather than going back in time.
  */
-const AUTHENTICATE_AND_COUNT = `
-WITH api_key AS (
-  SELECT id, organization_id, user_id FROM api_keys WHERE key_hash = $1
+const authenticationCtes = () => sql`api_key AS (
+  SELECT id, organization_id, user_id FROM api_keys WHERE key_hash = ${KEY_HASH}
 ), key_bucket AS (
   INSERT INTO rate_limit_buckets AS b (organization_id, bucket, tokens, updated_ms, granted)
-  SELECT organization_id, 'k:' || $2::text || ':' || id, $3::float8 - 1, $5::bigint, true FROM api_key WHERE $3::float8 > 0
-  ${take('$3::float8')}
+  SELECT organization_id, 'k:' || ${GROUP}::text || ':' || id, ${KEY_RATE}::float8 - 1, ${NOW}::bigint, true FROM api_key WHERE ${KEY_RATE}::float8 > 0
+  ${take(KEY_RATE)}
 ), org_bucket AS (
   INSERT INTO rate_limit_buckets AS b (organization_id, bucket, tokens, updated_ms, granted)
-  SELECT api_key.organization_id, 'o:' || $2::text, $4::float8 - 1, $5::bigint, true FROM api_key, key_bucket WHERE key_bucket.granted
-  ${take('$4::float8')}
-)
-SELECT a.id, a.organization_id, a.user_id, k.tokens AS key_tokens, k.granted AS key_granted,
-       o.tokens AS org_tokens, o.granted AS org_granted
-FROM api_key a LEFT JOIN key_bucket k ON true LEFT JOIN org_bucket o ON true`;
+  SELECT api_key.organization_id, 'o:' || ${GROUP}::text, ${ORG_RATE}::float8 - 1, ${NOW}::bigint, true FROM api_key, key_bucket WHERE key_bucket.granted
+  ${take(ORG_RATE)}
+), principal AS (
+  SELECT a.id, a.organization_id, a.user_id, k.tokens AS key_tokens, k.granted AS key_granted,
+         o.tokens AS org_tokens, o.granted AS org_granted
+  FROM api_key a LEFT JOIN key_bucket k ON true LEFT JOIN org_bucket o ON true
+)`;
+
+const AUTHENTICATE_AND_COUNT = new StatementTemplate('sluice_authenticate_and_count', () => sql`WITH ${authenticationCtes()} SELECT * FROM principal`);
+
+/**
+ * A route's first read, sent in the statement that authenticates (RateLimiter.authenticate): one
+ * round trip where there were two. Its CTEs read the caller's organization from `organization`,
+ * which is null when the request is refused, so a refused request reads nothing. The trade-off:
+ * the key's bucket row stays locked until the whole statement ends, not only its counting part, so
+ * one key's requests on such a route run one at a time in PostgreSQL. At the default limits (tens
+ * of requests a second per key) that costs nothing; a key allowed thousands a second would feel it.
+ */
+export interface RidingQuery {
+  /** The name the combined statement is prepared under. */
+  readonly name: string;
+  /** CTEs (comma-separated, names other than authentication's) over `organization`. */
+  ctes(organization: RawBuilder<unknown>): RawBuilder<unknown>;
+  /** The one value returned with the principal: a scalar expression over those CTEs. */
+  readonly result: RawBuilder<unknown>;
+}
 
 interface Row {
   id: string;
@@ -80,6 +108,7 @@ interface Row {
   key_granted: boolean | null;
   org_tokens: number | null;
   org_granted: boolean | null;
+  riding?: unknown;
 }
 
 interface Outcome {
@@ -99,22 +128,51 @@ export class RateLimiter {
     private readonly perSecond: Readonly<Record<RateGroup, number>>,
   ) {}
 
+  private readonly ridingStatements = new Map<RidingQuery, StatementTemplate>();
+
   /**
    * Finds who `key` belongs to and counts one request of it in `group`: the principal, undefined
    * for an unknown key, or a 429 when over the key's or the organization's limit.
    */
   async authenticate(key: string, group: RateGroup, reply: FastifyReply, now: number): Promise<Principal | undefined> {
+    return (await this.authenticateWith(key, group, reply, now))?.principal;
+  }
+
+  /**
+   * As authenticate, with `riding` (its slots filled from `values`) run in the same statement for
+   * an authenticated request that may proceed; its result beside the principal.
+   */
+  async authenticateWith(
+    key: string,
+    group: RateGroup,
+    reply: FastifyReply,
+    now: number,
+    riding?: { readonly query: RidingQuery; readonly values: Readonly<Record<string, unknown>> },
+  ): Promise<{ principal: Principal; result: unknown } | undefined> {
     const perSecond = this.perSecond[group];
-    const { rows } = await this.pool.query<Row>({
-      // Named: prepared once per connection, so each request skips parsing and planning.
-      name: 'sluice_authenticate_and_count',
-      text: AUTHENTICATE_AND_COUNT,
-      values: [hashApiKey(key), group, perSecond, perSecond * 3, now],
-    });
+    const counting = { key_hash: hashApiKey(key), group, key_rate: perSecond, org_rate: perSecond * 3, now };
+    const statement = riding ? this.ridingStatement(riding.query).with({ ...riding.values, ...counting }) : AUTHENTICATE_AND_COUNT.with(counting);
+    // Named: prepared once per connection, so each request skips parsing and planning.
+    const { rows } = await this.pool.query<Row>(statement);
     const row = rows[0];
     if (!row) return undefined;
     if (row.key_tokens !== null && row.key_granted !== null) this.answer(row, perSecond, reply);
-    return { apiKeyId: row.id, organizationId: row.organization_id, userId: row.user_id };
+    return { principal: { apiKeyId: row.id, organizationId: row.organization_id, userId: row.user_id }, result: row.riding };
+  }
+
+  private ridingStatement(query: RidingQuery): StatementTemplate {
+    let statement = this.ridingStatements.get(query);
+    if (!statement) {
+      statement = new StatementTemplate(
+        query.name,
+        () => sql`WITH ${authenticationCtes()}, allowed AS MATERIALIZED (
+            SELECT organization_id FROM principal WHERE coalesce(key_granted, true) AND coalesce(org_granted, true)
+          ), ${query.ctes(sql`(SELECT organization_id FROM allowed)`)}
+          SELECT principal.*, ${query.result} AS riding FROM principal`,
+      );
+      this.ridingStatements.set(query, statement);
+    }
+    return statement;
   }
 
   private answer(row: Row, perSecond: number, reply: FastifyReply): void {

@@ -19,7 +19,7 @@ import { installErrorHandling, INVALID_JSON_MESSAGE, sendCloseError } from './er
 import { assertCleanInput, exceedsJsonValues, MAX_JSON_VALUES } from './input-guard.ts';
 import { LABEL_MAX } from './input-limits.ts';
 import { applyFields, parseFieldsParam } from './fields.ts';
-import { RateLimiter, rateGroupOf, STALE_BUCKET_MS } from './rate-limit.ts';
+import { RateLimiter, rateGroupOf, STALE_BUCKET_MS, type RidingQuery } from './rate-limit.ts';
 import { registerConsole } from './console.ts';
 import { registerRoutes } from './routes.ts';
 import { registerUnsubscribeLinkRoutes } from '../unsubscribe-links/routes.ts';
@@ -34,10 +34,18 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** Set by the auth hook on every authenticated route. */
     ctx: RequestContext;
+    /**
+     * On routes marked `authenticatesWithRead`, where the auth hook leaves it to the handler:
+     * authenticates and counts the request (a 401 or 429 as the hook would answer) with the route's
+     * first read in the same statement, sets `ctx`, and returns the read's result.
+     */
+    authenticateWith: (query: RidingQuery, values: (deps: AppDeps) => Readonly<Record<string, unknown>>) => Promise<unknown>;
   }
   interface FastifyContextConfig {
     /** Routes that answer without an API key (docs, health, unsubscribe links). */
     public?: boolean;
+    /** Routes whose handler calls request.authenticateWith (one round trip for auth and a read) before anything else. */
+    authenticatesWithRead?: boolean;
   }
 }
 
@@ -108,19 +116,37 @@ export async function buildServer(deps: AppDeps, options: ServerOptions = {}): P
   const rateLimiter = new RateLimiter(deps.pool, deps.config.rateLimits);
   const authFailures = new AuthFailureLimiter(deps.config.authFailuresPerMinute);
 
-  /** The caller of an API request, counted by the rate limiter; a 401 or 429 otherwise. */
-  const authenticateRequest = async (request: FastifyRequest, reply: FastifyReply): Promise<Principal> => {
+  /**
+   * The caller of an API request, counted by the rate limiter, with `riding`'s result when given
+   * (RateLimiter.authenticateWith); a 401 or 429 otherwise.
+   */
+  const authenticateRequest = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    riding?: Parameters<RateLimiter['authenticateWith']>[4],
+  ): Promise<{ principal: Principal; result: unknown }> => {
     const now = deps.clock.now().getTime();
     authFailures.assertAllowed(request.ip, now);
     const key = keyFromHeader(request.headers.authorization);
     const path = request.routeOptions.url ?? request.url;
     // One statement authenticates and counts (rate-limit.ts).
-    const principal = key === undefined ? undefined : await rateLimiter.authenticate(key, rateGroupOf(request.method, path), reply, now);
-    if (!principal) {
+    const found = key === undefined ? undefined : await rateLimiter.authenticateWith(key, rateGroupOf(request.method, path), reply, now, riding);
+    if (!found) {
       authFailures.recordFailure(request.ip, now);
       throw new SluiceError('unauthorized', 'Unauthorized');
     }
-    return principal;
+    return found;
+  };
+
+  const setContext = (request: FastifyRequest, principal: Principal): void => {
+    request.ctx = {
+      ...deps,
+      organizationId: principal.organizationId,
+      userId: principal.userId,
+      apiKeyId: principal.apiKeyId,
+      requestId: request.id,
+      tzOffsetMinutes: parseTzOffset(request.headers['x-tz-offset']),
+    };
   };
 
   /**
@@ -192,15 +218,16 @@ export async function buildServer(deps: AppDeps, options: ServerOptions = {}): P
     // Everything under /api/v1 authenticates before routing, unknown paths included (a 401 without a
     // good key, a 404 with one), so no request there is answered, or goes uncounted, without a key.
     if (!isApiRequest(request) || request.routeOptions.config?.public) return;
-    const principal = await authenticateRequest(request, reply);
-    request.ctx = {
-      ...deps,
-      organizationId: principal.organizationId,
-      userId: principal.userId,
-      apiKeyId: principal.apiKeyId,
-      requestId: request.id,
-      tzOffsetMinutes: parseTzOffset(request.headers['x-tz-offset']),
-    };
+    if (request.routeOptions.config?.authenticatesWithRead) {
+      // After validation, in the handler, whose first statement it joins.
+      request.authenticateWith = async (query, values) => {
+        const { principal, result } = await authenticateRequest(request, reply, { query, values: values(deps) });
+        setContext(request, principal);
+        return result;
+      };
+      return;
+    }
+    setContext(request, (await authenticateRequest(request, reply)).principal);
   });
 
   // The hooks below do no I/O, so they are callback hooks: an async hook costs every request a

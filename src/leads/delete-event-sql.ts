@@ -22,9 +22,6 @@ export interface DeleteStatementInput {
   readonly organizationId: string;
   /** The leads to delete, already locked by the caller's transaction. */
   readonly leadIds: readonly string[];
-  /** Phone numbers of the leads' contacts and their `formatPhone` forms, index by index. */
-  readonly phones: readonly string[];
-  readonly phonesFormatted: readonly string[];
   readonly publicUrl: string;
   readonly userId: string | null;
   readonly apiKeyId: string | null;
@@ -37,12 +34,10 @@ export interface DeleteStatementInput {
 export function deleteLeadsStatement(input: DeleteStatementInput) {
   const org = input.organizationId;
   const ids = sql`${input.leadIds}::text[]`;
-  // Number → formatted, a jsonb object: a lookup is a binary search of its keys.
-  const formatted = JSON.stringify(Object.fromEntries(input.phones.map((phone, i) => [phone, input.phonesFormatted[i]])));
   return sql<{ id: string }>`
     WITH stamp AS MATERIALIZED (
       SELECT coalesce(${input.at}::timestamptz, clock_timestamp()) AS at
-    ), ${leadObjectCtes({ organizationId: org, ids, phonesFormatted: formatted, publicUrl: input.publicUrl })},
+    ), ${leadObjectCtes({ organizationId: org, ids, publicUrl: input.publicUrl })},
     act AS MATERIALIZED (
       SELECT a.id, a.lead_id,
         ${activityObjectSql('a')} AS obj

@@ -8,23 +8,16 @@
  *
  * No lead passes through JavaScript: the objects the events carry are built by PostgreSQL
  * (delete-event-sql.ts, the same keys and values as the API serializers, which a test holds them
- * to) in the statement that deletes and records the events. Three statements per call:
+ * to) in the statement that deletes and records the events. Two statements per call:
  *   1. lock the leads in id order (two overlapping batches never deadlock);
- *   2. read the phone numbers of their contacts, formatted here (see below);
- *   3. build the events' objects, delete, insert the events (CTEs, one snapshot).
- * Statement 3 takes its snapshot after the locks of statement 1 are held, so it sees every contact,
+ *   2. build the events' objects, delete, insert the events (CTEs, one snapshot).
+ * Statement 2 takes its snapshot after the locks of statement 1 are held, so it sees every contact,
  * email or subscription committed on these leads before it (writers lock the lead first), which is
- * what the ON DELETE CASCADE will take: no child is deleted without its event.
- *
- * `phone_formatted` is libphonenumber's international format, which SQL cannot compute. Statement 2
- * reads only the distinct numbers (strings, not leads) and formats them in JavaScript; they go to
- * statement 3 as two arrays. A stored column was the alternative (measured in bench/delete-batch.ts,
- * see the commit): it needs every phone writer and a JavaScript backfill of existing rows, while
- * the numbers of one batch cost tens of milliseconds to format.
+ * what the ON DELETE CASCADE will take: no child is deleted without its event. (Phones'
+ * `phone_formatted`, which SQL cannot compute, is stored with each phone: migration 0018.)
  */
 import { sql, type Kysely } from 'kysely';
 import { loadConfig } from '../config.ts';
-import { formatPhone } from '../contacts/channels.ts';
 import type { Database } from '../db/schema.ts';
 import { deleteLeadsStatement } from './delete-event-sql.ts';
 
@@ -60,17 +53,9 @@ export async function deleteLeads(
     .execute();
   if (locked.length === 0) return [];
   const lockedIds = locked.map((row) => row.id);
-  // By contact id (an index probe per contact): a join lets the planner scan every phone.
-  const phones = await sql<{ phone: string }>`
-    SELECT DISTINCT phone FROM contact_phones
-    WHERE organization_id = ${organizationId}
-      AND contact_id = ANY(ARRAY(SELECT id FROM contacts WHERE organization_id = ${organizationId} AND lead_id = ANY(${lockedIds}::text[])))`.execute(trx);
-  const numbers = phones.rows.map((row) => row.phone);
   const deleted = await deleteLeadsStatement({
     organizationId,
     leadIds: lockedIds,
-    phones: numbers,
-    phonesFormatted: numbers.map(formatPhone),
     publicUrl: meta.publicUrl ?? (defaultPublicUrl ??= loadConfig().publicUrl),
     userId: meta.userId,
     apiKeyId: meta.apiKeyId ?? null,

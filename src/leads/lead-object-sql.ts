@@ -4,7 +4,7 @@
  * and `lo` each lead's object without the nested `contacts`, exactly as the serializers build them:
  *   - lead: loadLeadObjects (serialize.ts) less `contacts`, i.e. leadEventData;
  *   - contact: loadContactObjects (contacts/serialize.ts), `subscriptions` as
- *     loadSubscriptionsForContacts, phones' `phone_formatted` from the caller (libphonenumber).
+ *     loadSubscriptionsForContacts.
  * The delete statement records them as previous_data; GET /lead/{id}/ answers them, one statement
  * instead of eleven. test/leads/delete-event-data.test.ts holds both to the serializers key by key:
  * a change to a serializer must be made here too.
@@ -37,11 +37,10 @@ function customKeysSql(custom: RawBuilder<unknown>): RawBuilder<unknown> {
 }
 
 export interface LeadObjectInput {
-  readonly organizationId: string;
+  /** A value, or an SQL expression (GET /lead/{id}/ reads it from the authentication's CTEs). */
+  readonly organizationId: string | RawBuilder<unknown>;
   /** The lead ids, a `text[]` expression. */
   readonly ids: RawBuilder<unknown>;
-  /** Phone number → `formatPhone` form, a JSON object; a number it lacks is shown as stored. */
-  readonly phonesFormatted: string | null;
   readonly publicUrl: string;
 }
 
@@ -49,7 +48,6 @@ export interface LeadObjectInput {
 export function leadObjectCtes(input: LeadObjectInput): RawBuilder<unknown> {
   const org = input.organizationId;
   const ids = input.ids;
-  const formatted = input.phonesFormatted;
   return sql`lead_fields AS MATERIALIZED (
       SELECT id, name FROM custom_fields WHERE organization_id = ${org} AND object_type = 'lead'
     ), contact_fields AS MATERIALIZED (
@@ -68,7 +66,7 @@ export function leadObjectCtes(input: LeadObjectInput): RawBuilder<unknown> {
       FROM contact_emails e, cids WHERE e.organization_id = ${org} AND e.contact_id = ANY(cids.ids) GROUP BY e.contact_id
     ), ph AS (
       SELECT p.contact_id,
-             jsonb_agg(jsonb_build_object('phone', p.phone, 'phone_formatted', coalesce(${formatted}::jsonb ->> p.phone, p.phone),
+             jsonb_agg(jsonb_build_object('phone', p.phone, 'phone_formatted', p.phone_formatted,
                                           'type', p.type, 'country', p.country, 'outbound_sms_blocked', false, 'tz_ids', '[]'::jsonb)
                        ORDER BY p.position) AS list
       FROM contact_phones p, cids WHERE p.organization_id = ${org} AND p.contact_id = ANY(cids.ids) GROUP BY p.contact_id

@@ -26,7 +26,7 @@ export const COPY_COLUMNS = {
   leads: ['id', 'organization_id', 'name', 'description', 'url', 'status_id', 'custom', 'created_by', 'updated_by', 'date_created', 'date_updated'],
   contacts: ['id', 'organization_id', 'lead_id', 'name', 'title', 'custom', 'created_by', 'updated_by', 'date_created', 'date_updated'],
   contact_emails: ['organization_id', 'contact_id', 'lead_id', 'position', 'email', 'type'],
-  contact_phones: ['organization_id', 'contact_id', 'lead_id', 'position', 'phone', 'country', 'type'],
+  contact_phones: ['organization_id', 'contact_id', 'lead_id', 'position', 'phone', 'phone_formatted', 'country', 'type'],
   contact_urls: ['organization_id', 'contact_id', 'lead_id', 'position', 'url', 'type'],
   addresses: ['organization_id', 'lead_id', 'position', 'label', 'address_1', 'address_2', 'city', 'state', 'zipcode', 'country'],
 } as const;

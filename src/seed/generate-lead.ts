@@ -7,6 +7,7 @@
  * chosen to look like a CRM: ~1.55 contacts a lead (0-4), most contacts with one email, some
  * personal-domain addresses shared by many leads, custom fields filled unevenly.
  */
+import { formatPhone } from '../contacts/channels.ts';
 import { copyRow, type SeedTable } from './copy-text.ts';
 import type { Random } from './prng.ts';
 import type { SeedFields } from './seed-fields.ts';
@@ -157,7 +158,8 @@ export function generateLead(index: number, data: Random, ids: Random, ctx: Gene
     const phoneCount = data.weighted(PHONE_COUNT_WEIGHTS);
     for (let p = 0; p < phoneCount; p++) {
       const where = data.chance(0.9) ? place : data.pick(PLACES);
-      out.contact_phones.push(copyRow([org, contactId, leadId, p, phoneNumber(data, where[4]), where[3], data.pick(PHONE_TYPES)]));
+      const phone = phoneNumber(data, where[4]);
+      out.contact_phones.push(copyRow([org, contactId, leadId, p, phone, formatPhone(phone), where[3], data.pick(PHONE_TYPES)]));
     }
     if (data.chance(0.2)) {
       out.contact_urls.push(copyRow([org, contactId, leadId, 0, `https://www.linkedin.com/in/${slug(firstName)}-${slug(lastName)}-${data.base62(6).toLowerCase()}`, 'url']));

@@ -3,6 +3,7 @@
  * would test that API too). `seedWorld` builds a small organization-A world plus look-alike rows in
  * organization B that no search by A may ever return or count.
  */
+import { formatPhone } from '../../src/contacts/channels.ts';
 import type { Db } from '../../src/db/database.ts';
 import { newId } from '../../src/ids.ts';
 
@@ -100,7 +101,7 @@ export async function insertLead(db: Db, organizationId: string, spec: LeadSpec)
     if (c.phones?.length) {
       await db
         .insertInto('contact_phones')
-        .values(c.phones.map((p, position) => ({ ...common, position, phone: p.phone, type: p.type ?? 'office', country: p.country ?? null })))
+        .values(c.phones.map((p, position) => ({ ...common, position, phone: p.phone, phone_formatted: formatPhone(p.phone), type: p.type ?? 'office', country: p.country ?? null })))
         .execute();
     }
     if (c.urls?.length) {

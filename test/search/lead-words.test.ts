@@ -52,7 +52,7 @@ describe('lead_words follows every write to a lead’s text', () => {
     const contactId = (await t.pool.query<{ id: string }>('SELECT id FROM contacts WHERE lead_id = $1', [lead.id])).rows[0]!.id;
     assert.deepEqual(await wordsOf(t, lead.id), ['bruce', 'example', 'wayne']);
     await t.pool.query('UPDATE contacts SET title = $2 WHERE id = $1', [contactId, 'Night Knight']);
-    await t.pool.query(`INSERT INTO contact_phones (organization_id, contact_id, lead_id, position, phone) VALUES ($1, $2, $3, 1, '+15550199')`, [orgA, contactId, lead.id]);
+    await t.pool.query(`INSERT INTO contact_phones (organization_id, contact_id, lead_id, position, phone, phone_formatted) VALUES ($1, $2, $3, 1, '+15550199', '+15550199')`, [orgA, contactId, lead.id]);
     assert.deepEqual(await wordsOf(t, lead.id), ['15550199', 'bruce', 'example', 'knight', 'night', 'wayne']);
     await t.pool.query(`UPDATE contact_emails SET email = 'batman@cave.example' WHERE contact_id = $1`, [contactId]);
     await t.pool.query('DELETE FROM contact_phones WHERE contact_id = $1', [contactId]);

@@ -3,6 +3,7 @@
  * for the property test. Values come from a small vocabulary so that queries often match.
  */
 import fc from 'fast-check';
+import { formatPhone } from '../../src/contacts/channels.ts';
 import type { Db } from '../../src/db/database.ts';
 import { objectTypeDef } from '../../src/search/fields.ts';
 import { relatedTypesOf } from '../../src/search/related.ts';
@@ -149,7 +150,7 @@ export async function loadWorld(db: Db, organizationId: string, world: World): P
   const children = <T>(pick: (c: MContact) => T[]) => contacts.flatMap((c) => pick(c).map((item, position) => ({ ...org, contact_id: c.id, lead_id: c.lead_id, position, ...item })));
   const emails = children((c) => c.emails);
   if (emails.length > 0) await db.insertInto('contact_emails').values(emails).execute();
-  const phones = children((c) => c.phones);
+  const phones = children((c) => c.phones).map((p) => ({ ...p, phone_formatted: formatPhone(p.phone) }));
   if (phones.length > 0) await db.insertInto('contact_phones').values(phones).execute();
   const urls = children((c) => c.urls);
   if (urls.length > 0) await db.insertInto('contact_urls').values(urls).execute();

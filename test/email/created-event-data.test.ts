@@ -10,6 +10,7 @@ import { before, describe, test } from 'node:test';
 import { activityResponse } from '../../src/email/activity-serialize.ts';
 import { loadActivities } from '../../src/email/activity-events.ts';
 import { enqueueEmails, type EnqueueEmailInput } from '../../src/email/enqueue.ts';
+import { recordResults } from '../../src/email/record-results.ts';
 import { newId } from '../../src/ids.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
 
@@ -84,12 +85,53 @@ describe('created events of enqueued email', () => {
     }
   });
 
+  test('outcome events (sent, given up) carry exactly the serialized activity after the outcome, and a retry records none', async () => {
+    // The first three messages are being sent by worker w1: one is accepted, one refused for good,
+    // one fails for now (back to the outbox, no event). The fourth is not this worker's.
+    await t.db.updateTable('email_activities').set({ status: 'sending', claimed_by: 'w1' }).where('id', 'in', ids.slice(0, 3)).execute();
+    await t.db.updateTable('email_activities').set({ status: 'sending', claimed_by: 'w2' }).where('id', '=', ids[3]!).execute();
+    const at = new Date();
+    await recordResults(t.db, 'w1', [
+      { id: ids[0]!, accountId: 'emailacct_x', previousAttempts: 0, outcome: { kind: 'sent', response: '250 OK' }, at, paced: false },
+      { id: ids[1]!, accountId: 'emailacct_x', previousAttempts: 0, outcome: { kind: 'permanent', reason: '550 no such user', code: 550 }, at, paced: false },
+      { id: ids[2]!, accountId: 'emailacct_x', previousAttempts: 0, outcome: { kind: 'transient', reason: '421 later', code: 421 }, at, paced: false },
+      { id: ids[3]!, accountId: 'emailacct_x', previousAttempts: 0, outcome: { kind: 'sent', response: '250 OK' }, at, paced: false },
+    ], { retryBaseMs: 1000, maxAttempts: 5 });
+    const activities = new Map((await loadActivities(t.db, new Map([[org, ids]]))).map((row) => [row.id, activityResponse(row)]));
+    assert.equal(activities.get(ids[0]!)!.status, 'sent');
+    assert.equal(activities.get(ids[1]!)!.status, 'error');
+    assert.equal(activities.get(ids[2]!)!.status, 'outbox');
+    assert.equal(activities.get(ids[3]!)!.status, 'sending', 'another worker\'s message is left alone');
+    const events = await t.db
+      .selectFrom('events')
+      .select(['object_id', 'lead_id', 'user_id', 'action', 'data', 'previous_data', 'meta', 'changed_fields', 'api_key_id', 'request_id'])
+      .where('organization_id', '=', org)
+      .where('object_type', '=', 'activity.email')
+      .where('action', '!=', 'created')
+      .orderBy('object_id')
+      .execute();
+    assert.deepStrictEqual(events.map((e) => [e.object_id, e.action]).sort(), [[ids[0], 'sent'], [ids[1], 'updated']].sort());
+    for (const event of events) {
+      const activity = activities.get(event.object_id)!;
+      assert.deepStrictEqual(event.data, stored(activity), `data of ${event.object_id}`);
+      assert.deepStrictEqual(event.previous_data, { status: 'sending', error_message: null });
+      assert.deepStrictEqual(
+        event.changed_fields,
+        event.action === 'sent' ? ['status', 'date_sent', 'activity_at', 'send_attempts'] : ['status', 'error_message', 'send_attempts'],
+      );
+      assert.deepStrictEqual(event.meta, {});
+      assert.equal(event.lead_id, activity.lead_id);
+      assert.equal(event.user_id, activity.user_id);
+      assert.equal(event.api_key_id, null);
+      assert.equal(event.request_id, null);
+    }
+  });
+
   test('the events are served by the event log and stay within the organization', async () => {
     const mine = await t.call('GET', `/api/v1/event/?object_id=${ids[0]}`);
     assert.equal(mine.status, 200);
-    assert.equal(mine.body.data.length, 1);
+    assert.deepEqual(mine.body.data.map((e: { action: string }) => e.action).sort(), ['created', 'sent']);
     assert.equal(mine.body.data[0].object_type, 'activity.email');
-    assert.equal(mine.body.data[0].action, 'created');
     const theirs = await t.call('GET', `/api/v1/event/?object_id=${ids[0]}`, { key: t.orgB.api_key });
     assert.equal(theirs.status, 200);
     assert.equal(theirs.body.data.length, 0);

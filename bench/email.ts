@@ -10,6 +10,7 @@
  *
  * The sink is this file run with `--sink`: smtp-server that reads and counts messages (no parsing)
  * and prints its count. Data lives in the `sluice_bench_email` database (bench/lib/bench-database.ts).
+ * BENCH_MEMORY_LOG=1 prints every memory sample (about one a second), not only the highest.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import os from 'node:os';
@@ -210,6 +211,7 @@ async function main(): Promise<void> {
       lastSample = performance.now();
       const sample = await sampleMemory(server.baseUrl, server.memory().rssMiB, performance.now() - t0);
       if (sample && (!atPeak || sample.rssMiB > atPeak.rssMiB)) atPeak = sample;
+      if (sample && process.env.BENCH_MEMORY_LOG === '1') log(`memory: ${describeSample(sample)}, ${sink.count() - sinkStart} delivered`);
     }
     if (enqueueMs === 0) {
       const action = await apiCall<{ status: string }>(server.baseUrl, key.key, 'GET', `/bulk_action/email/${created.id}/`);

@@ -2,6 +2,7 @@
  * `sluice serve`: opens the database, creates the bootstrap organization on a fresh one, then runs
  * the API, the background workers, or both (the default), until SIGINT/SIGTERM.
  */
+import v8 from 'node:v8';
 import pino, { type Logger } from 'pino';
 import { operatorKeyProblem } from './auth/api-keys.ts';
 import { loadConfig, type Config } from './config.ts';
@@ -58,6 +59,18 @@ async function within(work: Promise<unknown>, ms: number): Promise<boolean> {
 }
 
 /**
+ * Caps V8's heap growing factor for this process and its worker threads (they share V8's flags).
+ * V8 sizes the next full collection's trigger from how fast the last ones ran, up to four times the
+ * live data: in a bulk email of 100,000 messages the main thread's heap held about 50 MiB of live
+ * objects and grew to 150 MiB between collections, which put the process over 300 MB. At 50% it
+ * peaked at 204 MiB with the same throughput (BENCHMARKS.md, bench:email). The flag is read at each
+ * collection, so setting it at start-up, before any heap has grown, takes effect.
+ */
+function boundHeapGrowth(percent: number): void {
+  if (percent > 0) v8.setFlagsFromString(`--heap-growing-percent=${percent}`);
+}
+
+/**
  * Runs Sluice in `role` until a termination signal. The API listens first and answers `/readyz`
  * 503 until the database is migrated, the bootstrap done and the workers started.
  *
@@ -69,6 +82,7 @@ async function within(work: Promise<unknown>, ms: number): Promise<boolean> {
  */
 export async function serve(role: Role = 'all'): Promise<void> {
   const config = loadConfig();
+  boundHeapGrowth(config.heapGrowingPercent);
   const log = pino({ level: config.logLevel, base: { pid: process.pid, role } });
   log.info({ running_from: process.env.SLUICE_RUNNING_FROM ?? 'source' }, 'starting');
   const pgLog = log.child({ component: 'postgres' });

@@ -167,7 +167,9 @@ export function createEmailDeliveryWorker(deps: WorkerDeps, options: DeliveryWor
         let outcome: SendOutcome;
         try {
           const { activityId, envelope, raw } = await composeMessage(row, config.publicUrl, secret);
-          const response = await transport.send({ activityId, envelope, raw });
+          // messageId: the one `raw` carries. Without it nodemailer makes up a random one for a raw
+          // message (never written into it), 2% of the delivery thread's time in a profile.
+          const response = await transport.send({ activityId, envelope, raw, messageId: row.message_id });
           outcome = { kind: 'sent', response: response.slice(0, 500) };
         } catch (error) {
           outcome = classifyError(error);

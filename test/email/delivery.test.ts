@@ -63,6 +63,8 @@ describe('outbox delivery over SMTP', () => {
     assert.match(headers, /^List-Unsubscribe: <https:\/\/sluice\.example\/unsubscribe\/[\w-]+\.[\w-]+>\r$/m);
     assert.match(headers, /^List-Unsubscribe-Post: List-Unsubscribe=One-Click\r$/m);
     assert.equal(row.message_id, `<${activityId}@a.example>`);
+    // Exactly one Message-ID: the transport is told the one the message carries, and adds none.
+    assert.deepEqual(headers.split('\r\n\r\n')[0]!.match(/^Message-ID: .*$/gim), [`Message-ID: ${row.message_id}`]);
     const sent = await activity(activityId);
     assert.ok(sent.date_sent);
     assert.equal(sent.send_attempts.length, 1);

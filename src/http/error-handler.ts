@@ -80,8 +80,16 @@ export function sendCloseError(reply: FastifyReply, error: SluiceError): Fastify
 }
 
 /** Installs the error and not-found handlers on `app`. */
-export function installErrorHandling(app: FastifyInstance): void {
-  app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+export function installErrorHandling(
+  app: FastifyInstance,
+  options: {
+    /** Runs first; an error it returns (a 401 or 429 of authentication) is answered instead. */
+    readonly before?: (request: FastifyRequest, reply: FastifyReply) => Promise<SluiceError | undefined>;
+  } = {},
+): void {
+  app.setErrorHandler(async (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+    const refusal = await options.before?.(request, reply);
+    if (refusal) return sendCloseError(reply, refusal);
     const known = toSluiceError(error);
     if (known) {
       if (known.status >= 500) request.log.error({ err: error }, 'request failed');

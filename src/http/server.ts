@@ -116,6 +116,9 @@ export async function buildServer(deps: AppDeps, options: ServerOptions = {}): P
   const rateLimiter = new RateLimiter(deps.pool, deps.config.rateLimits);
   const authFailures = new AuthFailureLimiter(deps.config.authFailuresPerMinute);
 
+  /** Requests authenticateRequest has run for (it counts, so it must run once a request). */
+  const authenticationTried = new WeakSet<FastifyRequest>();
+
   /**
    * The caller of an API request, counted by the rate limiter, with `riding`'s result when given
    * (RateLimiter.authenticateWith); a 401 or 429 otherwise.
@@ -125,6 +128,7 @@ export async function buildServer(deps: AppDeps, options: ServerOptions = {}): P
     reply: FastifyReply,
     riding?: Parameters<RateLimiter['authenticateWith']>[4],
   ): Promise<{ principal: Principal; result: unknown }> => {
+    authenticationTried.add(request);
     const now = deps.clock.now().getTime();
     authFailures.assertAllowed(request.ip, now);
     const key = keyFromHeader(request.headers.authorization);
@@ -200,7 +204,21 @@ export async function buildServer(deps: AppDeps, options: ServerOptions = {}): P
   app.addHook('onClose', async () => clearInterval(pruneTimer));
 
   app.setValidatorCompiler(validatorCompiler);
-  installErrorHandling(app);
+  installErrorHandling(app, {
+    // A route that authenticates in its handler (authenticatesWithRead) can fail validation before
+    // the handler runs: it authenticates then, so that no request under /api/v1 is answered, or goes
+    // uncounted, without a key (a 401 or 429 is answered instead of the 400).
+    before: async (request, reply) => {
+      if (!request.routeOptions.config?.authenticatesWithRead || authenticationTried.has(request)) return undefined;
+      try {
+        setContext(request, (await authenticateRequest(request, reply)).principal);
+        return undefined;
+      } catch (refused) {
+        if (refused instanceof SluiceError) return refused;
+        throw refused;
+      }
+    },
+  });
 
   // JSON bodies: an empty body (common with `Content-Type: application/json` on GET/DELETE) is no
   // body; a body sent with another content type (curl -d without -H) is still read as JSON.

@@ -6,7 +6,7 @@ import { ManualClock } from '../../src/time.ts';
 import { createTestApp } from '../helpers/app.ts';
 
 test('GET /lead/{id}/ without a key, or with a wrong one, is a 401 that reads nothing, before any 404', async () => {
-  const t = await createTestApp({ env: { AUTH_FAILURES_PER_MINUTE: '4' } });
+  const t = await createTestApp({ env: { AUTH_FAILURES_PER_MINUTE: '5' } });
   const lead = (await t.call('POST', '/api/v1/lead/', { body: { name: 'Secret Co', contacts: [{ name: 'Ann', phones: [{ phone: '+14155550100' }] }] } })).body;
   for (const key of [null, 'not-a-key']) {
     for (const id of [lead.id, 'lead_unknown']) {
@@ -15,10 +15,12 @@ test('GET /lead/{id}/ without a key, or with a wrong one, is a 401 that reads no
       assert.doesNotMatch(JSON.stringify(res.body), /Secret/);
     }
   }
-  // Those four failures count against the address, as on any other route: the allowance of 4 is spent.
+  // A request its route refuses before the handler (a NUL byte in the id) authenticates all the same.
+  assert.equal((await t.call('GET', '/api/v1/lead/lead_%00x/', { key: null })).status, 401);
+  // Those five failures count against the address, as on any other route: the allowance of 5 is spent.
   const limited = await t.call('GET', `/api/v1/lead/${lead.id}/`, { key: 'still-wrong' });
   assert.equal(limited.status, 429);
-  assert.match(limited.body.error.message, /AUTH_FAILURES_PER_MINUTE=4/);
+  assert.match(limited.body.error.message, /AUTH_FAILURES_PER_MINUTE=5/);
 });
 
 test('GET /lead/{id}/ is scoped to the caller: another organization\'s lead is a 404, its own is the whole object', async () => {
@@ -49,7 +51,10 @@ test('GET /lead/{id}/ counts in the read group with the other reads, and a refus
   const second = await t.call('GET', `/api/v1/lead/${lead.id}/`);
   assert.equal(second.status, 200);
   assert.match(String(second.headers.ratelimit), /^limit=3, remaining=1, reset=/);
-  assert.equal((await t.call('GET', `/api/v1/lead/${lead.id}/`)).status, 200);
+  // A request failing validation before the handler is authenticated and counted all the same.
+  const invalid = await t.call('GET', '/api/v1/lead/lead_%00x/');
+  assert.equal(invalid.status, 400);
+  assert.match(String(invalid.headers.ratelimit), /^limit=3, remaining=0, reset=/);
   const refused = await t.call('GET', `/api/v1/lead/${lead.id}/`);
   assert.equal(refused.status, 429);
   assert.equal(refused.headers['retry-after'], '1');

@@ -26,23 +26,6 @@ export function selectActivities(db: Kysely<Database>, organizationId: string) {
     .where('a.organization_id', '=', organizationId);
 }
 
-/**
- * The names selectActivities joins, as scalar subqueries over the activity row `alias`, for an
- * UPDATE's or INSERT's RETURNING: a write returns its rows as selectActivities would read them back,
- * without a second statement.
- */
-export function activityNameColumns(alias: string) {
-  const a = sql.raw(alias);
-  const userName = (column: string) =>
-    sql<string | null>`(SELECT nullif(trim(concat_ws(' ', u.first_name, u.last_name)), '') FROM users u WHERE u.id = ${a}.${sql.raw(column)} AND u.organization_id = ${a}.organization_id)`;
-  return [
-    userName('user_id').as('user_name'),
-    userName('created_by').as('created_by_name'),
-    userName('updated_by').as('updated_by_name'),
-    sql<string | null>`(SELECT s.name FROM sequences s WHERE s.id = ${a}.sequence_id AND s.organization_id = ${a}.organization_id)`.as('sequence_name'),
-  ];
-}
-
 /** The Close representation of one activity. */
 export function activityResponse(row: ActivityRow): Record<string, unknown> {
   const to = row.to_emails ?? [];

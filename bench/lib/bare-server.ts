@@ -2,11 +2,11 @@
  * The baseline of `npm run bench:load`: a bare Fastify server (no authentication, no validation, no
  * rate limits, hooks or logging) whose `GET /lead/:id/` runs the lead's part of the one statement
  * Sluice's GET /lead/{id}/ runs (BARE_LEAD_STATEMENT: {name, text, values, idIndexes}, from
- * bare-server-env.ts; prepared, the request's id at idIndexes) and returns its JSON, over a pg pool of the same
- * size (DB_POOL_SIZE). `GET /row/lead/:id/` runs a lead-row query only (the lead with its status and
- * users, no contacts or addresses), for reference. Run as a child process, like Sluice, so that the
- * two compete with the load generator on equal terms. Environment: DATABASE_URL, PORT,
- * BARE_ORGANIZATION_ID, BARE_LEAD_STATEMENT, DB_POOL_SIZE.
+ * bare-server-env.ts; prepared, the request's id at idIndexes) and returns its JSON, over a pg pool
+ * of the same size (DB_POOL_SIZE). `GET /row/lead/:id/` runs a lead-row query only (the lead with
+ * its status and users, no contacts or addresses), for reference. Run as a child process, like
+ * Sluice, so that the two compete with the load generator on equal terms. Environment:
+ * DATABASE_URL, PORT, BARE_ORGANIZATION_ID, BARE_LEAD_STATEMENT, DB_POOL_SIZE.
  */
 import Fastify from 'fastify';
 import pg from 'pg';

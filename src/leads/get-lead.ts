@@ -22,9 +22,7 @@ export const GET_LEAD_RIDING: RidingQuery = {
   result: sql`(SELECT ${leadObject} FROM lo)`,
 };
 
-/** The name the statement on its own is prepared under on each connection. */
-export const GET_LEAD_STATEMENT_NAME = 'sluice_get_lead';
-const GET_LEAD = new StatementTemplate(GET_LEAD_STATEMENT_NAME, () => sql`WITH ${leadCtes(slot('organization'))} SELECT ${leadObject} AS obj FROM lo`);
+const GET_LEAD = new StatementTemplate('sluice_get_lead', () => sql`WITH ${leadCtes(slot('organization'))} SELECT ${leadObject} AS obj FROM lo`);
 
 /**
  * The same read on its own, given the organization: one row, none when there is no such lead.

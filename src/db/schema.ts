@@ -419,6 +419,8 @@ export interface WebhooksTable {
   failing_since: Timestamp | null;
   last_error: string | null;
   backlog_from: ColumnType<number, number | undefined, number>;
+  /** Inbox rows above this one count towards the backlog (0019; the same role as backlog_from). */
+  inbox_backlog_from: ColumnType<number, number | undefined, number>;
   claimed_by: string | null;
   lease_expires_at: Timestamp | null;
 }
@@ -437,6 +439,20 @@ export interface WebhookDeliveriesTable {
   attempt_log: Json<WebhookAttempt[]>;
   date_created: Timestamp;
   date_done: Timestamp | null;
+}
+
+/**
+ * One event statement's matching events for one subscription, waiting to become deliveries
+ * (0019: src/webhooks/drain-inbox.ts). Written only by the fan-out trigger.
+ */
+export interface WebhookInboxTable {
+  /** bigserial (read as a number: src/db/database.ts). */
+  id: ColumnType<number, never, never>;
+  webhook_id: string;
+  organization_id: string;
+  /** In the log's order (date_updated, id). */
+  event_ids: string[];
+  date_created: Generated<Date>;
 }
 
 /** One attempt in a delivery's log. */
@@ -476,4 +492,5 @@ export interface Database {
   sequence_subscription_steps: SequenceSubscriptionStepsTable;
   webhooks: WebhooksTable;
   webhook_deliveries: WebhookDeliveriesTable;
+  webhook_inbox: WebhookInboxTable;
 }

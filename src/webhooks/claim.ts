@@ -5,17 +5,22 @@
  * (WEBHOOK_LEASE_SECONDS), with FOR UPDATE SKIP LOCKED, so any number of processes share the
  * subscriptions and each subscription is delivered by one worker at a time: that is what keeps its
  * events in order and bounds what is in flight for it. A subscription is due when its oldest
- * undone delivery is (a delivery waiting for its retry holds back those after it). A lapsed lease
- * (the worker died) is taken over; a worker never claims a subscription it is still delivering.
+ * undone delivery is (a delivery waiting for its retry holds back those after it), or when it has
+ * none and events wait in its inbox (drain-inbox.ts). Not whenever its inbox is non-empty: behind a
+ * delivery waiting for its retry, each poll would claim it only to find nothing to send. A lapsed
+ * lease (the worker died) is taken over; a worker never claims a subscription it is still
+ * delivering.
  *
- * claimDeliveries: the lease holder moves the next rows of its subscription, in order, to
- * `sending`, committed before anything is POSTed. It locks them with FOR UPDATE and no SKIP
+ * claimDeliveries: the lease holder first turns inbox rows into deliveries when few are left
+ * (drain-inbox.ts), then moves the next rows of its subscription, in order, to `sending`,
+ * committed before anything is POSTed. It locks them with FOR UPDATE and no SKIP
  * LOCKED: skipping a row a stale writer holds for a moment would send the one after it first. Rows
  * left in `sending` by a dead worker are taken again: delivery is at least once, and the duplicates
  * are exactly the rows that were `sending` when it died.
  */
 import { sql } from 'kysely';
 import type { Db } from '../db/database.ts';
+import { drainInbox } from './drain-inbox.ts';
 import type { WebhookRow } from './serialize.ts';
 import { leaseTakeovers } from '../metrics/instruments.ts';
 
@@ -33,9 +38,11 @@ export async function claimSubscriptions(db: Db, workerId: string, max: number, 
       WHERE c.status = 'active'
         AND (c.lease_expires_at IS NULL OR c.lease_expires_at < now())
         AND NOT (c.id = ANY(${running as string[]}::text[]))
-        AND (SELECT d.next_attempt_at FROM webhook_deliveries d
-             WHERE d.webhook_id = c.id AND d.status IN ('pending', 'sending')
-             ORDER BY d.id LIMIT 1) <= ${now}
+        AND coalesce(
+              (SELECT d.next_attempt_at FROM webhook_deliveries d
+               WHERE d.webhook_id = c.id AND d.status IN ('pending', 'sending')
+               ORDER BY d.id LIMIT 1),
+              (SELECT '-infinity'::timestamptz FROM webhook_inbox i WHERE i.webhook_id = c.id ORDER BY i.id LIMIT 1)) <= ${now}
       ORDER BY c.lease_expires_at NULLS FIRST, c.id
       LIMIT ${max}
       FOR UPDATE SKIP LOCKED) AS due
@@ -60,9 +67,9 @@ export interface DeliveryClaim {
 }
 
 /**
- * Moves the next due deliveries of `webhookId` (at most `max`, in order, stopping before the first
- * one waiting for a retry) to `sending`; undefined when the subscription is no longer this
- * worker's or no longer active.
+ * Drains the inbox if fewer than `max` deliveries are undone, then moves the next due deliveries of
+ * `webhookId` (at most `max`, in order, stopping before the first one waiting for a retry) to
+ * `sending`; undefined when the subscription is no longer this worker's or no longer active.
  */
 export async function claimDeliveries(db: Db, webhookId: string, workerId: string, max: number, now: Date): Promise<DeliveryClaim | undefined> {
   return db.transaction().execute(async (trx) => {
@@ -74,6 +81,7 @@ export async function claimDeliveries(db: Db, webhookId: string, workerId: strin
       .where('status', '=', 'active')
       .executeTakeFirst();
     if (!webhook) return undefined;
+    await drainInbox(trx, webhookId, max);
     const { rows } = await sql<{ id: number; next_attempt_at: Date | number }>`
       SELECT id, next_attempt_at FROM webhook_deliveries
       WHERE webhook_id = ${webhookId} AND status IN ('pending', 'sending')

@@ -32,6 +32,8 @@ async function findWebhook(db: Db, organizationId: string, id: string): Promise<
 
 /** The newest delivery id of a webhook: deliveries above it are the backlog counted from now on. */
 const lastDeliveryId = (id: string) => sql<number>`(SELECT coalesce(max(d.id), 0) FROM webhook_deliveries d WHERE d.webhook_id = ${id})`;
+/** The same for its inbox (events not yet turned into deliveries: drain-inbox.ts). */
+const lastInboxId = (id: string) => sql<number>`(SELECT coalesce(max(i.id), 0) FROM webhook_inbox i WHERE i.webhook_id = ${id})`;
 
 const DeliveriesQuery = Type.Intersect([
   ListQuery,
@@ -112,7 +114,16 @@ export async function registerWebhookRoutes(app: App): Promise<void> {
     if (body.verify_ssl !== undefined) changes.verify_ssl = body.verify_ssl;
     if (body.status === 'paused' && existing.status === 'active') Object.assign(changes, { status: 'paused', date_paused: clock.now(), status_reason: null });
     const activating = body.status === 'active' && existing.status === 'paused';
-    if (activating) Object.assign(changes, { status: 'active', date_paused: null, status_reason: null, failing_since: null, backlog_from: lastDeliveryId(existing.id) });
+    if (activating) {
+      Object.assign(changes, {
+        status: 'active',
+        date_paused: null,
+        status_reason: null,
+        failing_since: null,
+        backlog_from: lastDeliveryId(existing.id),
+        inbox_backlog_from: lastInboxId(existing.id),
+      });
+    }
     const row = await db
       .updateTable('webhooks')
       .set(changes)
@@ -131,6 +142,7 @@ export async function registerWebhookRoutes(app: App): Promise<void> {
       const deleted = await trx.deleteFrom('webhooks').where('organization_id', '=', organizationId).where('id', '=', request.params.id).executeTakeFirst();
       if (Number(deleted.numDeletedRows) === 0) throw notFound('webhook subscription');
       await trx.deleteFrom('webhook_deliveries').where('webhook_id', '=', request.params.id).execute();
+      await trx.deleteFrom('webhook_inbox').where('webhook_id', '=', request.params.id).execute();
     });
     return {};
   });
@@ -143,6 +155,9 @@ export async function registerWebhookRoutes(app: App): Promise<void> {
       const webhook = await findWebhook(db, organizationId, request.params.id);
       if (!webhook) throw notFound('webhook subscription');
       const page = pageOf(request.query);
+      // Events still in the inbox (drain-inbox.ts) are not listed until the worker has made them
+      // deliveries: reading the inbox here would mean expanding its arrays on every page and
+      // inventing ids and statuses for rows that do not exist yet.
       let query = db.selectFrom('webhook_deliveries').selectAll().where('webhook_id', '=', webhook.id).where('organization_id', '=', organizationId);
       if (request.query.status) query = query.where('status', '=', request.query.status as 'pending');
       const rows = await query.orderBy('id', 'desc').offset(page.skip).limit(page.limit + 1).execute();

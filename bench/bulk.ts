@@ -18,6 +18,7 @@
  *
  * Environment: BENCH_LEADS, BENCH_ORG (an organization of the bench database by name instead of
  * `Bulk benchmark: BENCH_LEADS leads`), BENCH_EDIT_LEADS, BENCH_DELETE_LEADS, BENCH_CALIBRATE_LEADS (50,000),
+ * BENCH_SERVER_LOG_LEVEL (the server's LOG_LEVEL, default warn; debug logs each batch's ms),
  * BENCH_BATCH_SIZES (e.g. "250,1000,2500,5000"; empty skips calibration and uses BULK_BATCH_SIZE or
  * the default), BENCH_RUNS (a subset of "status,custom,delete"), BENCH_WRITE=0 to skip BENCHMARKS.md; DATABASE_URL / DATA_DIR as for `sluice`.
  */
@@ -70,7 +71,7 @@ function procStatus(pid: number, key: string): number {
 async function startServer(databaseUrl: string, batchSize: number): Promise<Server> {
   const port = await freePort();
   const child = spawn(process.execPath, [path.join(ROOT, 'bin/sluice.js'), 'serve', '--role', 'all'], {
-    env: { ...process.env, DATABASE_URL: databaseUrl, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', RATE_LIMIT_PER_KEY: '0', BULK_BATCH_SIZE: String(batchSize) },
+    env: { ...process.env, DATABASE_URL: databaseUrl, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: process.env.BENCH_SERVER_LOG_LEVEL ?? 'warn', RATE_LIMIT_PER_KEY: '0', BULK_BATCH_SIZE: String(batchSize) },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   const baseUrl = `http://127.0.0.1:${port}`;

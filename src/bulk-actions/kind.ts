@@ -115,6 +115,14 @@ export interface BulkActionKind<P extends BulkParams = BulkParams> {
    * per-batch statements carry parameters per lead and PostgreSQL allows 65,535 per statement.
    */
   readonly maxBatchSize?: number;
+  /**
+   * True when batches of one action may run at once (up to BULK_BATCH_CONCURRENCY, each in its
+   * own transaction): when a batch touches only its own leads and decides nothing from what
+   * another batch of the action wrote. Edit and delete do; email and sequence subscription do not
+   * (an address is sent or subscribed once per action, decided across batches), nor export (its
+   * file is written in order).
+   */
+  readonly concurrentBatches?: boolean;
 
   /**
    * Checks the kind's fields of a create body against the organization (ids exist, values fit

@@ -1,8 +1,10 @@
 /**
- * One batch: ONE transaction that takes the next BULK_BATCH_SIZE pending items, applies the kind
- * to them, records each item's outcome and advances the counters and the lease. Either all of
- * that commits or none of it does, so a batch is never applied twice and never lost, whoever
- * runs it.
+ * One batch: ONE transaction that takes the pending items of a range of positions the runner chose
+ * (at most BULK_BATCH_SIZE), applies the kind to them, records each item's outcome and advances the
+ * counters and the lease. Either all of that commits or none of it does, so a batch is never
+ * applied twice and never lost, whoever runs it. The runner may run several ranges of one action
+ * at once (runner.ts); each commits on its own, and the last call, `finish`, ends the action only
+ * when no item at all is pending.
  *
  * The action row is checked twice: without a lock at the start (so no work starts for an action
  * that is paused, cancelled or no longer ours), and under FOR UPDATE just before commit, which is
@@ -49,9 +51,16 @@ async function stillOurs(trx: Trx, organizationId: string, actionId: string, wor
   return row && row.status === 'processing' && row.locked_by === workerId && row.lease_ok ? row : undefined;
 }
 
+/** The positions a batch covers, both included (chosen by the runner: nextRange, runner.ts). */
+export interface BatchRange {
+  readonly from: number;
+  readonly to: number;
+}
+
 /**
- * Runs the next batch of action `actionId`; 'done' when it found no pending item and finished the
- * action. The items counters (sluice_bulk_action_items_processed_total) advance once it commits.
+ * Runs the batch of action `actionId` over the pending items of `range`; with 'finish', finishes
+ * the action ('done') if no item is pending, else answers 'more'. The items counters
+ * (sluice_bulk_action_items_processed_total) advance once it commits.
  */
 export async function runBatch(
   db: Db,
@@ -61,6 +70,7 @@ export async function runBatch(
   workerId: string,
   config: Config,
   clock: Clock,
+  range: BatchRange | 'finish',
 ): Promise<BatchSummary> {
   const counts = { done: 0, skipped: 0, failed: 0 };
   let committedItems = 0;
@@ -76,25 +86,33 @@ export async function runBatch(
     };
     await kind.prepare?.(trx, action);
 
+    if (range === 'finish') {
+      // Any pending item (a batch rolled back and not retried, say) sends the runner round again.
+      const pending = await trx
+        .selectFrom('bulk_action_items')
+        .select('position')
+        .where('organization_id', '=', organizationId)
+        .where('action_id', '=', actionId)
+        .where('status', '=', 'pending')
+        .limit(1)
+        .executeTakeFirst();
+      if (pending) return 'more';
+      await kind.finish?.(trx, action, batch);
+      await transition(trx, organizationId, actionId, 'done', { by: 'runner', clock, config, userId: row.created_by, workerId });
+      return 'done';
+    }
     const items = await trx
       .selectFrom('bulk_action_items')
       .select(['position', 'lead_id'])
       .where('organization_id', '=', organizationId)
       .where('action_id', '=', actionId)
       .where('status', '=', 'pending')
-      // Every batch resolves the lowest pending positions and adds their number to
-      // n_leads_processed (below, in the same transaction), so no item below it is pending: the
-      // bound starts the index scan there instead of stepping over every earlier batch's dead
-      // `pending` index entries.
-      .where('position', '>=', row.n_leads_processed)
+      .where('position', '>=', range.from)
+      .where('position', '<=', range.to)
       .orderBy('position')
-      .limit(Math.min(config.bulk.batchSize, kind.maxBatchSize ?? Number.POSITIVE_INFINITY))
       .execute();
-    if (items.length === 0) {
-      await kind.finish?.(trx, action, batch);
-      await transition(trx, organizationId, actionId, 'done', { by: 'runner', clock, config, userId: row.created_by, workerId });
-      return 'done';
-    }
+    // Resolved already: a retry after a commit whose acknowledgement was lost.
+    if (items.length === 0) return 'more';
 
     const outcomes = await kind.processBatch(
       trx,

@@ -1,6 +1,14 @@
 /**
  * Runs one claimed action to a stopping point: load it if needed, then batch after batch until it
- * is done, paused, cancelled, taken over, or the worker stops. A heartbeat renews the lease every
+ * is done, paused, cancelled, taken over, or the worker stops.
+ *
+ * Batches are ranges of item positions handed out in order, each run in a transaction of its own
+ * (run-batch.ts). A kind with `concurrentBatches` (edit, delete) gets up to BULK_BATCH_CONCURRENCY
+ * ranges in flight at once: PostgreSQL runs a statement on one core, so one batch at a time left
+ * the others idle (two 2,000-lead delete batches: 3.3 s one after the other, 1.9 s together, on
+ * 2 cores). The trade-off: batches commit out of order, so n_leads_processed counts items but no
+ * longer marks the first pending position; each claim looks for that from position 0 (one index
+ * scan), and the action finishes only when a last check finds no item pending. A heartbeat renews the lease every
  * third of BULK_LEASE_SECONDS (so a live worker never loses it while loading or throttled), and the
  * batch transaction renews it too. A worker that dies stops renewing: after at most
  * BULK_LEASE_SECONDS, another worker's claim takes the action over, starting from the first
@@ -22,7 +30,7 @@ import { releaseLease, renewLease } from './claim.ts';
 import { BulkActionFatalError } from './kind.ts';
 import { findKind } from './kinds.ts';
 import { loadItems } from './load-items.ts';
-import { runBatch } from './run-batch.ts';
+import { runBatch, type BatchRange } from './run-batch.ts';
 import { bulkBatchStarted } from '../worker/bulk-priority.ts';
 import type { BulkActionRow } from './serialize.ts';
 import { LeaseLostError, transition } from './state-machine.ts';
@@ -104,6 +112,26 @@ async function stopReason(db: Db, row: BulkActionRow, workerId: string): Promise
 }
 
 /**
+ * The next batch: the first `size` pending positions from `from` on, as a range; undefined when
+ * none is left. Read outside any batch transaction; the batch takes the range's items that are
+ * still pending when it runs.
+ */
+async function nextRange(db: Db, row: BulkActionRow, from: number, size: number): Promise<BatchRange | undefined> {
+  const positions = await db
+    .selectFrom('bulk_action_items')
+    .select('position')
+    .where('organization_id', '=', row.organization_id)
+    .where('action_id', '=', row.id)
+    .where('status', '=', 'pending')
+    .where('position', '>=', from)
+    .orderBy('position')
+    .limit(size)
+    .execute();
+  if (positions.length === 0) return undefined;
+  return { from: positions[0]!.position, to: positions.at(-1)!.position };
+}
+
+/**
  * Works on `claimed` until it stops; never throws. Every line it logs carries `bulk_action_id`:
  * loaded (n_leads, ms), each batch at debug (n, n_objects, ms), then done, stopped (paused,
  * cancelled, lease lost), released (worker stopping), interrupted or failed.
@@ -134,44 +162,81 @@ export async function runAction(deps: RunnerDeps, claimed: BulkActionRow): Promi
       row = await loadItems(db, row, kind, workerId, config, clock);
       log.info({ n_leads: row.n_leads, ms: Math.round(performance.now() - started) }, 'bulk action loaded');
     }
-    let retries = 0;
+    const size = Math.min(config.bulk.batchSize, kind.maxBatchSize ?? Number.POSITIVE_INFINITY);
+    const concurrency = kind.concurrentBatches ? config.bulk.batchConcurrency : 1;
     let batches = 0;
     let items = 0;
     let ended = false;
-    while (!deps.stopping() && !lost) {
-      let batch;
-      const started = performance.now();
-      try {
-        const finished = bulkBatchStarted();
+    /** Why no new batch may start: a batch answered 'stop', or failed for good (rethrown below). */
+    let halt: { readonly stop: true } | { readonly error: unknown } | undefined;
+    const inFlight = new Set<Promise<void>>();
+    const runRange = async (range: BatchRange) => {
+      for (let retries = 0; ; retries++) {
+        const started = performance.now();
+        let batch;
         try {
-          batch = await runBatch(db, row.organization_id, row.id, kind, workerId, config, clock);
-        } finally {
-          finished();
+          const finished = bulkBatchStarted();
+          try {
+            batch = await runBatch(db, row.organization_id, row.id, kind, workerId, config, clock, range);
+          } finally {
+            finished();
+          }
+        } catch (error) {
+          // A rolled-back batch changed nothing, so a deadlock with a concurrent write (or a
+          // dropped connection) is retried, on the same range, rather than failing the action.
+          if (!isTransient(error) || retries >= MAX_BATCH_RETRIES || halt || deps.stopping() || lost) throw error;
+          log.warn({ err: error, retries: retries + 1 }, 'batch rolled back; retrying');
+          await sleep(200 * 2 ** retries);
+          continue;
         }
-        retries = 0;
-      } catch (error) {
-        // A rolled-back batch changed nothing, so a deadlock with a concurrent write (or a
-        // dropped connection) is retried rather than failing the whole action.
-        if (!isTransient(error) || retries >= MAX_BATCH_RETRIES) throw error;
-        retries += 1;
-        log.warn({ err: error, retries }, 'batch rolled back; retrying');
-        await sleep(100 * 2 ** retries);
+        if (batch.result === 'stop') {
+          halt ??= { stop: true };
+          return;
+        }
+        batches += 1;
+        items += batch.items;
+        log.debug({ n: batch.items, n_objects: batch.objects, ms: Math.round(performance.now() - started) }, 'bulk action batch');
+        if (config.bulk.batchDelayMs > 0) await sleep(config.bulk.batchDelayMs);
+        return;
+      }
+    };
+    // Positions below `cursor` are in a batch that committed or is in flight; a claim starts at 0
+    // (a batch of another worker may have committed after a later one, so n_leads_processed is no bound).
+    let cursor = 0;
+    while (!ended) {
+      while (!halt && !deps.stopping() && !lost && inFlight.size < concurrency) {
+        const range = await nextRange(db, row, cursor, size);
+        if (!range) break;
+        cursor = range.to + 1;
+        const task: Promise<void> = runRange(range)
+          .catch((error: unknown) => {
+            halt = { error };
+          })
+          .finally(() => inFlight.delete(task));
+        inFlight.add(task);
+      }
+      if (inFlight.size > 0) {
+        await Promise.race(inFlight);
         continue;
       }
-      if (batch.result === 'done') {
+      if (halt && 'error' in halt) throw halt.error;
+      if (halt || deps.stopping() || lost) {
+        if (halt) log.info({ reason: await stopReason(db, row, workerId).catch(() => 'unknown'), batches, items }, 'bulk action stopped');
+        ended = halt !== undefined;
+        break;
+      }
+      // Nothing pending from `cursor` on and no batch in flight: finish, unless an item is pending
+      // after all (then go round again from the start).
+      const finish = await runBatch(db, row.organization_id, row.id, kind, workerId, config, clock, 'finish');
+      if (finish.result === 'done') {
         log.info({ batches, items }, 'bulk action done');
         ended = true;
-        break;
-      }
-      if (batch.result === 'stop') {
+      } else if (finish.result === 'stop') {
         log.info({ reason: await stopReason(db, row, workerId).catch(() => 'unknown'), batches, items }, 'bulk action stopped');
         ended = true;
-        break;
+      } else {
+        cursor = 0;
       }
-      batches += 1;
-      items += batch.items;
-      log.debug({ n: batch.items, n_objects: batch.objects, ms: Math.round(performance.now() - started) }, 'bulk action batch');
-      if (config.bulk.batchDelayMs > 0) await sleep(config.bulk.batchDelayMs);
     }
     if (ended) return;
     if (lost) log.warn({ batches, items }, 'bulk action lease lost to another worker');

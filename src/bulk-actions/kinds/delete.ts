@@ -21,6 +21,7 @@ export const deleteKind: BulkActionKind<DeleteParams> = {
   // 1,000 and 2,000 cost about the same and 3,000-5,000 more (the statement's materialised objects
   // outgrow work_mem), so it stays at 2,000.
   maxBatchSize: 2000,
+  concurrentBatches: true,
   bodyProperties: { bulk_object_type: Type.Optional(Type.Union([Type.String({ maxLength: LABEL_MAX }), Type.Null()])) },
 
   async validateCreate(_ctx, body) {

@@ -169,6 +169,7 @@ const optional = (maxLength: number) => Type.Optional(nullableString(maxLength))
 export const editKind: BulkActionKind<EditParams> = {
   name: 'edit',
   idPrefix: 'bulkedit',
+  concurrentBatches: true,
   bodyProperties: {
     type: Type.Optional(Type.String({ maxLength: LABEL_MAX })),
     lead_status_id: optional(ID_MAX),

@@ -11,7 +11,10 @@
  * 2. the same edit with both subscribed to lead.updated: the edit's own time, and for each receiver
  *    when it had every event (each lead's event, each once, signature checked on a sample), giving
  *    deliveries per second; the slow one is waited for up to BENCH_CATCHUP_SECONDS (default 900),
- *    and its rate so far is reported if it has not caught up by then.
+ *    and its rate so far is reported if it has not caught up by then. Both subscriptions are then
+ *    deleted and made anew, so every run starts with no backlog.
+ * The last line gives the median and range of each kind of run, to set the difference against
+ * the noise between runs of the same kind.
  * Before those, what the fan-out trigger adds to one INSERT of 1,000 lead.updated events (a bulk
  * edit batch's event statement), rolled back, median of 9 alternating: the trigger disabled (as
  * before migration 0016); no active webhook anywhere;
@@ -126,11 +129,16 @@ try {
     'all',
   );
   const call = <T>(method: string, url: string, body?: unknown) => apiCall<T>(server!.baseUrl, apiKey, method, url, body);
-  for (const receiver of receivers) {
-    const hook = await call<{ id: string; signature_key: string }>('POST', '/webhook/', { url: receiver.url, events: [{ object_type: 'lead', action: 'updated' }], status: 'paused' });
-    receiver.subscriptionId = hook.id;
-    receiver.key = hook.signature_key;
-  }
+  /** New paused subscriptions for both receivers (the old ones deleted): a run starts with no backlog. */
+  const subscribeAfresh = async () => {
+    for (const receiver of receivers) {
+      if (receiver.subscriptionId) await call('DELETE', `/webhook/${receiver.subscriptionId}/`);
+      const hook = await call<{ id: string; signature_key: string }>('POST', '/webhook/', { url: receiver.url, events: [{ object_type: 'lead', action: 'updated' }], status: 'paused' });
+      receiver.subscriptionId = hook.id;
+      receiver.key = hook.signature_key;
+    }
+  };
+  await subscribeAfresh();
 
   // The trigger's cost on one batch's event statement.
   const other = await createOrganization(db, { name: `Webhook benchmark neighbour ${Date.now()}`, userEmail: 'neighbour@example.com' });
@@ -238,8 +246,14 @@ try {
       return `${r.name}: ${r.seen.size}/${LEADS} events${r.requests > r.seen.size ? ` (+${r.requests - r.seen.size} repeats)` : ''}, ${done ? 'all' : 'not all'} ${seconds.toFixed(1)} s after the edit started, ${Math.round(rate)} deliveries/s${r.badSignatures ? `, ${r.badSignatures} bad signatures` : ''}`;
     });
     rows.push([`${run}`, `fast + slow (${SLOW_MS} ms)`, `${b.toFixed(1)} s`, `${Math.round(LEADS / b)}`, cells[0]!, cells[1]!, `${(b / a).toFixed(2)}x`]);
-    for (const receiver of receivers) await call('PUT', `/webhook/${receiver.subscriptionId}/`, { status: 'paused' });
+    // What the slow receiver has not had by now is dropped with its subscription: the next run's
+    // edit without webhooks must not share the machine with this run's deliveries, and the next
+    // run's edit with them starts from no backlog, like the first.
+    await subscribeAfresh();
   }
+  const range = (xs: number[]) => `median ${summarize(xs).median.toFixed(1)} s (${Math.min(...xs).toFixed(1)}–${Math.max(...xs).toFixed(1)} s)`;
+  const spread = `Edit without webhooks: ${range(without)}; with both delivering: ${range(withHooks)}; ratio of medians ${(summarize(withHooks).median / summarize(without).median).toFixed(2)}x.`;
+  log(spread);
 
   const table = markdownTable(['run', 'webhooks', 'bulk edit', 'leads/s', 'fast receiver', 'slow receiver', 'edit time vs none'], rows);
   const markdown = [
@@ -253,6 +267,8 @@ try {
     'Bulk edit of every lead, through the API and the engine (`sluice serve --role all`):',
     '',
     table,
+    '',
+    spread,
   ].join('\n');
   process.stdout.write(`${markdown}\n`);
   if (process.env.BENCH_WRITE === '1') writeBenchmarkSection(path.resolve('BENCHMARKS.md'), 'Webhooks under a bulk edit', markdown);

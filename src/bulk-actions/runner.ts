@@ -205,7 +205,14 @@ export async function runAction(deps: RunnerDeps, claimed: BulkActionRow): Promi
     let cursor = 0;
     while (!ended) {
       while (!halt && !deps.stopping() && !lost && inFlight.size < concurrency) {
-        const range = await nextRange(db, row, cursor, size);
+        let range;
+        try {
+          range = await nextRange(db, row, cursor, size);
+        } catch (error) {
+          // Not thrown from here: the batches in flight are waited for first.
+          halt = { error };
+          break;
+        }
         if (!range) break;
         cursor = range.to + 1;
         const task: Promise<void> = runRange(range)

@@ -8,14 +8,15 @@
  * the others idle (two 2,000-lead delete batches: 3.3 s one after the other, 1.9 s together, on
  * 2 cores). The trade-off: batches commit out of order, so n_leads_processed counts items but no
  * longer marks the first pending position; each claim looks for that from position 0 (one index
- * scan), and the action finishes only when a last check finds no item pending. A heartbeat renews the lease every
- * third of BULK_LEASE_SECONDS (so a live worker never loses it while loading or throttled), and the
- * batch transaction renews it too. A worker that dies stops renewing: after at most
- * BULK_LEASE_SECONDS, another worker's claim takes the action over, starting from the first
- * pending item, since every committed batch recorded its outcomes.
+ * scan), and the action finishes only when a last check finds no item pending.
+ *
+ * A heartbeat renews the lease every third of BULK_LEASE_SECONDS (so a live worker never loses it
+ * while loading or throttled), and the batch transaction renews it too. A worker that dies stops
+ * renewing: after at most BULK_LEASE_SECONDS, another worker's claim takes the action over,
+ * starting from the first pending item, since every committed batch recorded its outcomes.
  *
  * A batch rolled back by something that says nothing about the action (a deadlock with a
- * concurrent write, a dropped connection) is retried up to MAX_BATCH_RETRIES times with backoff;
+ * concurrent write, a dropped connection) is retried on its range up to MAX_BATCH_RETRIES times;
  * if the failure persists the runner lets go and the next claim continues. An action that cannot
  * go on as a whole (BulkActionFatalError, a selection that no longer compiles, any other error)
  * moves to `error` with the reason written onto the row.

@@ -58,6 +58,24 @@ export interface BatchRange {
 }
 
 /**
+ * The first `limit` pending positions of an action from position `from` on, in order: the next
+ * batch's range (runner.ts) and the check that none is left before `done`.
+ */
+export async function pendingPositions(db: Db, organizationId: string, actionId: string, from: number, limit: number): Promise<number[]> {
+  const rows = await db
+    .selectFrom('bulk_action_items')
+    .select('position')
+    .where('organization_id', '=', organizationId)
+    .where('action_id', '=', actionId)
+    .where('status', '=', 'pending')
+    .where('position', '>=', from)
+    .orderBy('position')
+    .limit(limit)
+    .execute();
+  return rows.map((row) => row.position);
+}
+
+/**
  * Runs the batch of action `actionId` over the pending items of `range`; with 'finish', finishes
  * the action ('done') if no item is pending, else answers 'more'. The items counters
  * (sluice_bulk_action_items_processed_total) advance once it commits.
@@ -88,15 +106,7 @@ export async function runBatch(
 
     if (range === 'finish') {
       // Any pending item (a batch rolled back and not retried, say) sends the runner round again.
-      const pending = await trx
-        .selectFrom('bulk_action_items')
-        .select('position')
-        .where('organization_id', '=', organizationId)
-        .where('action_id', '=', actionId)
-        .where('status', '=', 'pending')
-        .limit(1)
-        .executeTakeFirst();
-      if (pending) return 'more';
+      if ((await pendingPositions(trx, organizationId, actionId, 0, 1)).length > 0) return 'more';
       await kind.finish?.(trx, action, batch);
       await transition(trx, organizationId, actionId, 'done', { by: 'runner', clock, config, userId: row.created_by, workerId });
       return 'done';

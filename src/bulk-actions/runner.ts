@@ -31,7 +31,7 @@ import { releaseLease, renewLease } from './claim.ts';
 import { BulkActionFatalError } from './kind.ts';
 import { findKind } from './kinds.ts';
 import { loadItems } from './load-items.ts';
-import { runBatch, type BatchRange } from './run-batch.ts';
+import { pendingPositions, runBatch, type BatchRange } from './run-batch.ts';
 import { bulkBatchStarted } from '../worker/bulk-priority.ts';
 import type { BulkActionRow } from './serialize.ts';
 import { LeaseLostError, transition } from './state-machine.ts';
@@ -118,18 +118,8 @@ async function stopReason(db: Db, row: BulkActionRow, workerId: string): Promise
  * still pending when it runs.
  */
 async function nextRange(db: Db, row: BulkActionRow, from: number, size: number): Promise<BatchRange | undefined> {
-  const positions = await db
-    .selectFrom('bulk_action_items')
-    .select('position')
-    .where('organization_id', '=', row.organization_id)
-    .where('action_id', '=', row.id)
-    .where('status', '=', 'pending')
-    .where('position', '>=', from)
-    .orderBy('position')
-    .limit(size)
-    .execute();
-  if (positions.length === 0) return undefined;
-  return { from: positions[0]!.position, to: positions.at(-1)!.position };
+  const positions = await pendingPositions(db, row.organization_id, row.id, from, size);
+  return positions.length === 0 ? undefined : { from: positions[0]!, to: positions.at(-1)! };
 }
 
 /**
@@ -240,8 +230,7 @@ export async function runAction(deps: RunnerDeps, claimed: BulkActionRow): Promi
         log.info({ batches, items }, 'bulk action done');
         ended = true;
       } else if (finish.result === 'stop') {
-        log.info({ reason: await stopReason(db, row, workerId).catch(() => 'unknown'), batches, items }, 'bulk action stopped');
-        ended = true;
+        halt = { stop: true };
       } else {
         cursor = 0;
       }

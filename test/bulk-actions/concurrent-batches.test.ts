@@ -3,17 +3,25 @@ import { before, describe, test } from 'node:test';
 import pg from 'pg';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
 import { spawnWorker } from './child.ts';
-import { eventsOf, insertLeads, nameWordQuery, startWorker, waitFor, waitForStatus } from './fixtures.ts';
+import { eventsOf, insertLeads, nameWordQuery, SORT_BY_NAME_ASC, startWorker, waitFor, waitForStatus } from './fixtures.ts';
 
 const N = 20;
 const BATCH = 5;
-const SORT_BY_NAME = [{ direction: 'asc', field: { type: 'regular_field', object_type: 'lead', field_name: 'name' } }];
 
 describe('batches of one delete run at once (BULK_BATCH_CONCURRENCY)', () => {
   let t: TestApp;
   before(async () => {
     t = await createTestApp({ env: { BULK_BATCH_SIZE: String(BATCH), BULK_BATCH_CONCURRENCY: '2', BULK_LEASE_SECONDS: '1' } });
   });
+
+  /** A connection holding row locks on `leadIds` in an open transaction (end it with ROLLBACK, then end()). */
+  const lockLeads = async (leadIds: readonly string[]) => {
+    const client = new pg.Client({ connectionString: t.connectionString });
+    await client.connect();
+    await client.query('BEGIN');
+    await client.query('SELECT id FROM leads WHERE id = ANY($1) FOR UPDATE', [leadIds]);
+    return client;
+  };
 
   const itemStatuses = async (actionId: string) =>
     (await t.db.selectFrom('bulk_action_items').select(['position', 'status']).where('action_id', '=', actionId).orderBy('position').execute()).map((i) => i.status);
@@ -22,14 +30,11 @@ describe('batches of one delete run at once (BULK_BATCH_CONCURRENCY)', () => {
     const matched = await insertLeads(t.db, t.orgA.organization_id, N, { prefix: 'Concurrent', contactsPerLead: 1 });
     const theirs = await insertLeads(t.db, t.orgB.organization_id, 5, { prefix: 'Concurrent', contactsPerLead: 1 });
     // The first lead by name (position 0) stays locked: the first batch waits on it.
-    const blocker = new pg.Client({ connectionString: t.connectionString });
-    await blocker.connect();
+    const blocker = await lockLeads([matched[0]!]);
     try {
-      await blocker.query('BEGIN');
-      await blocker.query('SELECT id FROM leads WHERE id = $1 FOR UPDATE', [matched[0]]);
 
       const child = await spawnWorker(t.connectionString, { BULK_BATCH_SIZE: String(BATCH), BULK_BATCH_CONCURRENCY: '2', BULK_LEASE_SECONDS: '1', CHILD_WORKER_ID: 'child-concurrent' });
-      const res = await t.call('POST', '/api/v1/bulk_action/delete/', { body: { s_query: nameWordQuery('Concurrent'), sort: SORT_BY_NAME, send_done_email: false } });
+      const res = await t.call('POST', '/api/v1/bulk_action/delete/', { body: { s_query: nameWordQuery('Concurrent'), sort: SORT_BY_NAME_ASC, send_done_email: false } });
       assert.equal(res.status, 200, JSON.stringify(res.body));
       const actionId: string = res.body.id;
 
@@ -65,14 +70,11 @@ describe('batches of one delete run at once (BULK_BATCH_CONCURRENCY)', () => {
 
   test('a pause rolls back every batch in flight: nothing is processed after it', async () => {
     const matched = await insertLeads(t.db, t.orgA.organization_id, N, { prefix: 'Paused', contactsPerLead: 1 });
-    const blocker = new pg.Client({ connectionString: t.connectionString });
-    await blocker.connect();
+    // Two leads locked, one in each of the first two batches: both wait, in flight, when paused.
+    const blocker = await lockLeads([matched[0]!, matched[BATCH]!]);
     try {
-      // Two leads locked, one in each of the first two batches: both wait, in flight, when paused.
-      await blocker.query('BEGIN');
-      await blocker.query('SELECT id FROM leads WHERE id = ANY($1) FOR UPDATE', [[matched[0], matched[BATCH]]]);
       await startWorker(t);
-      const res = await t.call('POST', '/api/v1/bulk_action/delete/', { body: { s_query: nameWordQuery('Paused'), sort: SORT_BY_NAME, send_done_email: false } });
+      const res = await t.call('POST', '/api/v1/bulk_action/delete/', { body: { s_query: nameWordQuery('Paused'), sort: SORT_BY_NAME_ASC, send_done_email: false } });
       assert.equal(res.status, 200, JSON.stringify(res.body));
       const actionId: string = res.body.id;
       await waitForStatus(t.db, actionId, ['processing']);

@@ -30,6 +30,7 @@ export function nameWordQuery(word: string) {
 export const TARGET_QUERY = nameWordQuery('Target');
 
 export const SORT_BY_NAME_DESC = [{ direction: 'desc', field: { type: 'regular_field', object_type: 'lead', field_name: 'name' } }];
+export const SORT_BY_NAME_ASC = [{ direction: 'asc', field: { type: 'regular_field', object_type: 'lead', field_name: 'name' } }];
 
 /** The first lead status of `organizationId` by position (Potential). */
 export async function statuses(db: Db, organizationId: string): Promise<{ id: string; label: string }[]> {

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import pg from 'pg';
+import { loadConfig } from '../../src/config.ts';
+import { findKind } from '../../src/bulk-actions/kinds.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
 import { spawnWorker } from './child.ts';
 import { eventsOf, insertLeads, nameWordQuery, SORT_BY_NAME_ASC, startWorker, waitFor, waitForStatus } from './fixtures.ts';
@@ -68,6 +70,31 @@ describe('batches of one delete run at once (BULK_BATCH_CONCURRENCY)', () => {
     }
   });
 
+  test('never more than BULK_BATCH_CONCURRENCY batches in flight; the setting is at least 1, and only edit and delete use it', async () => {
+    assert.equal(loadConfig({}).bulk.batchConcurrency, 2);
+    assert.equal(loadConfig({ BULK_BATCH_CONCURRENCY: '0' }).bulk.batchConcurrency, 1);
+    assert.deepEqual(['edit', 'delete', 'email', 'sequence_subscription', 'export'].map((k) => findKind(k)?.concurrentBatches === true), [true, true, false, false, false]);
+
+    const matched = await insertLeads(t.db, t.orgA.organization_id, N, { prefix: 'Bounded', contactsPerLead: 1 });
+    // A lead locked in each of the first three batches: with a bound of 2, two wait and the third never starts.
+    const blocker = await lockLeads([matched[0]!, matched[BATCH]!, matched[2 * BATCH]!]);
+    try {
+      await startWorker(t);
+      const res = await t.call('POST', '/api/v1/bulk_action/delete/', { body: { s_query: nameWordQuery('Bounded'), sort: SORT_BY_NAME_ASC, send_done_email: false } });
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      const waiting = async () => Number((await t.pool.query("SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query ILIKE '%for update%'")).rows[0].n);
+      await waitFor(async () => (await waiting()) >= 2, 20_000, 'two batches waiting');
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      assert.equal(await waiting(), 2, 'a third batch started');
+      await blocker.query('ROLLBACK');
+      const done = await waitForStatus(t.db, res.body.id, ['done', 'error']);
+      assert.equal(done.status, 'done');
+      assert.equal(done.n_leads_processed, N);
+    } finally {
+      await blocker.end();
+    }
+  });
+
   test('a pause rolls back every batch in flight: nothing is processed after it', async () => {
     const matched = await insertLeads(t.db, t.orgA.organization_id, N, { prefix: 'Paused', contactsPerLead: 1 });
     // Two leads locked, one in each of the first two batches: both wait, in flight, when paused.
@@ -81,7 +108,7 @@ describe('batches of one delete run at once (BULK_BATCH_CONCURRENCY)', () => {
       // Both first batches are waiting on the locks.
       // (Asked on another connection: inside the blocker's transaction pg_stat_activity is a snapshot.)
       await waitFor(
-        async () => Number((await t.pool.query("SELECT count(*) AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query ILIKE '%for update%'")).rows[0].n) >= 2,
+        async () => Number((await t.pool.query("SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query ILIKE '%for update%'")).rows[0].n) >= 2,
         20_000,
         'two batches waiting',
       );

@@ -15,17 +15,16 @@
  *   `cursor_next` is given, so a generic "while has_more" pager follows cursor_next to the oldest event.
  *
  * Consistency: positions are keysets, so a walk never repeats an event, whatever is written
- * meanwhile, and sees every event committed before the walk reaches it. An event's date_updated is
- * taken as it is written, shortly before its transaction commits, so new events are newer than the
- * pages already read: walking back stays complete, and cursor_previous picks the new events up. The
- * exception is a transaction stamped before a reader's page and committed after it (concurrent
- * writers in one organization, a window of milliseconds); Close's advice applies: re-read the
- * latest minutes (`date_updated__gte`), since a walk is exact only for what had committed.
+ * meanwhile. The first page and every cursor_previous page stop at the visibility horizon
+ * (visibility-horizon.ts): below it every event that will ever exist has committed, so walking
+ * down from a page is complete, and cursor_previous picks up everything newer, including events of
+ * transactions that were stamped before the page and committed after it (two bulk batches at once).
  */
 import type { Db } from '../db/database.ts';
 import type { DateBounds } from './date-filter.ts';
 import { encodeEventCursor, type EventCursor, type EventPosition } from './event-cursor.ts';
 import { readEvents, type EventFilters } from './list-events.ts';
+import { eventHorizon } from './visibility-horizon.ts';
 import { eventResponse, type EventLogRow } from './serialize.ts';
 
 export interface EventPage {
@@ -46,7 +45,10 @@ export async function eventPage(
   cursor: EventCursor | undefined,
 ): Promise<EventPage> {
   const direction = cursor?.direction ?? 'next';
-  const rows = await readEvents(db, { organizationId, filters, direction, after: cursor?.position, limit: limit + 1 });
+  // Reads that start from the newest events stop at the horizon; a read down from a cursor needs
+  // none, since its position is below the horizon it was read under.
+  const horizon = direction === 'previous' || !cursor ? await eventHorizon(db) : undefined;
+  const rows = await readEvents(db, { organizationId, filters, direction, after: cursor?.position, horizon, limit: limit + 1 });
   const more = rows.length > limit;
   const page = rows.slice(0, limit);
   if (direction === 'previous') page.reverse();

@@ -40,6 +40,8 @@ export interface PageRequest {
   /** Read older than `after` (`next`) or newer (`previous`); from the newest event without it. */
   readonly direction: CursorDirection;
   readonly after?: EventPosition;
+  /** Only events stamped before this time (visibility-horizon.ts), for reads towards the newest. */
+  readonly horizon?: string;
   readonly limit: number;
 }
 
@@ -70,6 +72,7 @@ function conditions(request: PageRequest, withTypeAndAction: boolean, leadBranch
     const bound = f.dates[op];
     if (bound !== undefined) out.push(sql`e.date_updated ${sql.raw(DATE_OPS[op])} ${bound}::timestamptz`);
   }
+  if (request.horizon !== undefined) out.push(sql`e.date_updated < ${request.horizon}::timestamptz`);
   if (request.after) {
     const cmp = sql.raw(request.direction === 'next' ? '<' : '>');
     // A row comparison, which the btree reads as one range starting at the cursor.

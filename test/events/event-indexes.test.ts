@@ -73,7 +73,9 @@ describe('event log plans', () => {
         for (const after of [undefined, { at: '2026-02-01T10:00:00.000000', id: 'ev_x' }]) {
           for (const dates of [{}, { gte: '2026-01-01T00:00:00.000000+00:00', lt: '2026-03-01T00:00:00.000000+00:00' }]) {
             if (direction === 'previous' && !after) continue;
-            variants.push({ organizationId: t.orgA.organization_id, filters: { ...filters, dates }, direction, after, limit: 51 });
+            // As the API reads: up to the visibility horizon towards the newest (event-page.ts).
+            const horizon = direction === 'previous' || !after ? '2026-02-02 10:00:00.123456+00' : undefined;
+            variants.push({ organizationId: t.orgA.organization_id, filters: { ...filters, dates }, direction, after, horizon, limit: 51 });
           }
         }
       }

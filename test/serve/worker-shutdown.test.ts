@@ -14,8 +14,11 @@ import { createTestApp } from '../helpers/app.ts';
 import { eventsOf, insertLeads, nameWordQuery, statuses, waitFor, waitForStatus } from '../bulk-actions/fixtures.ts';
 import { spawnServe } from './serve-process.ts';
 
-const N = 200;
-const ENV = { BULK_BATCH_SIZE: '10', BULK_BATCH_DELAY_MS: '300', BULK_LEASE_SECONDS: '600' };
+// Slow enough (two batches of 10 at a time, 1 s apart: about 20 leads a second) that the action is
+// still mid-way once a second process has started on a loaded machine (200 leads at 300 ms were
+// 180 done by then in one run).
+const N = 400;
+const ENV = { BULK_BATCH_SIZE: '10', BULK_BATCH_DELAY_MS: '1000', BULK_LEASE_SECONDS: '600' };
 
 test('a worker stopped by SIGTERM mid-action hands it to another process at once; nothing is done twice or lost', async () => {
   const t = await createTestApp();

@@ -18,7 +18,8 @@
  * transaction older than it has ended, usually milliseconds and at most the longest open
  * transaction (a bulk batch: a second or two). Nothing is lost; it shows a little later. Events
  * stamped by the API's own clock at the start of a request (before its transaction began) are
- * covered only when that clock and PostgreSQL's agree.
+ * covered only when that clock and PostgreSQL's agree. The read costs a round trip: 0.46 ms median
+ * against 0.04 ms for `SELECT 1` (3,000 each, 6 client backends, embedded PostgreSQL 17, 2 cores).
  */
 import { sql } from 'kysely';
 import type { Db } from '../db/database.ts';

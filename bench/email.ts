@@ -30,6 +30,7 @@ import { openBenchDatabase } from './lib/bench-database.ts';
 import { startScriptEnv, startServerProcess } from './lib/server-process.ts';
 import { writeBenchmarkSection } from './lib/benchmarks-md.ts';
 import { markdownTable } from './lib/table.ts';
+import { cpuSplit, postmasterPid } from './lib/process-cpu.ts';
 
 const N = Number(process.env.BENCH_EMAILS ?? 100_000);
 const BATCH = 1000;
@@ -94,6 +95,7 @@ function runSink(): void {
 
 interface Sink {
   readonly port: number;
+  readonly pid: number;
   count(): number;
   stop(): void;
 }
@@ -113,7 +115,7 @@ async function startSink(): Promise<Sink> {
       }
     });
   });
-  return { port, count: () => count, stop: () => child.kill('SIGKILL') };
+  return { port, pid: child.pid!, count: () => count, stop: () => child.kill('SIGKILL') };
 }
 
 async function waitForCount(sink: Sink, target: number): Promise<void> {
@@ -190,6 +192,8 @@ async function main(): Promise<void> {
   const key = await createApiKey(db, orgId, user.id);
   const server = await startServerProcess(database.connectionString, { OUTBOUND_ALLOW_HOSTS: '127.0.0.1', RATE_LIMIT_PER_KEY: '0', METRICS_TOKEN }, 'all');
   const sinkStart = sink.count();
+  const postmaster = await postmasterPid(database.pool);
+  const sluiceCpu = cpuSplit({ server: server.pid, sink: sink.pid }, postmaster);
   const t0 = performance.now();
   const created = await apiCall<{ id: string }>(server.baseUrl, key.key, 'POST', '/bulk_action/email/', {
     s_query: { type: 'object_type', object_type: 'lead' },
@@ -220,6 +224,7 @@ async function main(): Promise<void> {
     }
   }
   const sluiceMs = performance.now() - t0;
+  const sluiceCpuSeconds = sluiceCpu();
   const sluicePeak = Math.max(rssPeak, server.memory().peakMiB);
   await server.stop();
   // Every outcome, not only `sent`: a message the sink accepted but not recorded as sent shows here.
@@ -241,6 +246,7 @@ async function main(): Promise<void> {
   const transport = smtpTransport({ host: '127.0.0.1', port: sink.port, maxConnections: config.email.smtpConnections });
   const inFlightLimit = defaultMaxInFlight(config.email.smtpConnections);
   const baseStart = sink.count();
+  const baseCpu = cpuSplit({ sink: sink.pid }, postmaster);
   const b0 = performance.now();
   let next = 0;
   await Promise.all(
@@ -250,6 +256,7 @@ async function main(): Promise<void> {
   );
   await waitForCount(sink, baseStart + messages.length);
   const baseMs = performance.now() - b0;
+  const baseCpuSeconds = baseCpu();
   transport.close();
   log(`nodemailer: ${messages.length} in ${(baseMs / 1000).toFixed(1)} s`);
   sink.stop();
@@ -260,18 +267,20 @@ async function main(): Promise<void> {
   const baseRate = messages.length / (baseMs / 1000);
   const ratio = sluiceRate / baseRate;
   const cpu = os.cpus();
+  const cpuCell = (sender: number, split: Record<string, number>) => `${sender.toFixed(1)} / ${split.postgres!.toFixed(1)} / ${split.sink!.toFixed(1)}`;
+  log(`CPU seconds, sender / PostgreSQL / sink: Sluice ${cpuCell(sluiceCpuSeconds.server!, sluiceCpuSeconds)}, nodemailer ${cpuCell(baseCpuSeconds.bench!, baseCpuSeconds)}`);
   const table = markdownTable(
-    ['path', 'messages', 'seconds', 'msgs/s'],
+    ['path', 'messages', 'seconds', 'msgs/s', 'CPU seconds: sender (server or this process) / PostgreSQL / sink'],
     [
-      ['Sluice: bulk email (select, render, enqueue) + delivery worker', String(N), (sluiceMs / 1000).toFixed(1), sluiceRate.toFixed(0)],
-      ['nodemailer alone, pre-rendered, same pool settings', String(messages.length), (baseMs / 1000).toFixed(1), baseRate.toFixed(0)],
+      ['Sluice: bulk email (select, render, enqueue) + delivery worker', String(N), (sluiceMs / 1000).toFixed(1), sluiceRate.toFixed(0), cpuCell(sluiceCpuSeconds.server!, sluiceCpuSeconds)],
+      ['nodemailer alone, pre-rendered, same pool settings', String(messages.length), (baseMs / 1000).toFixed(1), baseRate.toFixed(0), cpuCell(baseCpuSeconds.bench!, baseCpuSeconds)],
     ],
   );
   const section = `## Bulk email delivery (\`npm run bench:email\`)
 
 Command: \`npm run bench:email\` (BENCH_EMAILS=${N}). Run ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on ${cpu.length} × ${cpu[0]?.model.trim() ?? 'CPU'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}; the machine was shared with other work.
 
-A bulk email through the API of a \`sluice serve\` process (API and workers in one, with the environment \`npm start\` gives it: ${Object.entries(startScriptEnv()).map(([k, v]) => `${k}=${v}`).join(', ') || 'none'}): each message is rendered from a Liquid template for its own lead and contact (with a signed unsubscribe link), enqueued as an email activity in the bulk action's batch transactions (BULK_BATCH_SIZE) and delivered by the delivery worker (EMAIL_SMTP_CONNECTIONS=${config.email.smtpConnections} pooled connections, ${defaultMaxInFlight(config.email.smtpConnections)} messages in flight, outcomes written back in batches) to an SMTP sink (smtp-server) in another process. The baseline sends the same ${messages.length} messages, already rendered, through a nodemailer pool with the same settings and the same number in flight, to the same sink. Times run from the POST (Sluice) or the first send (nodemailer) to the sink's last acceptance.
+A bulk email through the API of a \`sluice serve\` process (API and workers in one, with the environment \`npm start\` gives it: ${Object.entries(startScriptEnv()).map(([k, v]) => `${k}=${v}`).join(', ') || 'none'}): each message is rendered from a Liquid template for its own lead and contact (with a signed unsubscribe link), enqueued as an email activity in the bulk action's batch transactions (BULK_BATCH_SIZE) and delivered by the delivery worker (EMAIL_SMTP_CONNECTIONS=${config.email.smtpConnections} pooled connections, ${defaultMaxInFlight(config.email.smtpConnections)} messages in flight, outcomes written back in batches) to an SMTP sink (smtp-server) in another process. The baseline sends the same ${messages.length} messages, already rendered, through a nodemailer pool with the same settings and the same number in flight, to the same sink. Times run from the POST (Sluice) or the first send (nodemailer) to the sink's last acceptance; CPU seconds are the processes' user and system time over the same span (/proc; PostgreSQL's whole process tree).
 
 ${table}
 

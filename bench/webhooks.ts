@@ -54,6 +54,7 @@ const { startServerProcess } = await import('./lib/server-process.ts');
 const { markdownTable } = await import('./lib/table.ts');
 const { timeRolledBack } = await import('./lib/rolled-back.ts');
 const { summarize } = await import('./lib/stats.ts');
+const { cpuSplit, postmasterPid } = await import('./lib/process-cpu.ts');
 
 interface Receiver {
   readonly name: string;
@@ -192,10 +193,16 @@ try {
   });
   log(`fan-out cost: ${fanOut.map((r) => `${r[0]} ${r[1]}`).join('; ')}`);
 
+  const postmaster = await postmasterPid(pool);
+  /** CPU seconds of each process during the last edit: PostgreSQL, the server, this process (the receivers). */
+  let lastCpu: Record<string, number> = {};
+  const cpuCell = (cpu: Record<string, number>) =>
+    `${cpu.postgres!.toFixed(1)} / ${cpu.server!.toFixed(1)} / ${cpu.bench!.toFixed(1)}`;
   let round = 0;
   async function bulkEdit(): Promise<number> {
     round += 1;
     const start = performance.now();
+    const cpu = cpuSplit({ server: server!.pid }, postmaster);
     const created = await call<{ id: string }>('POST', '/bulk_action/edit/', {
       type: 'set_custom_field',
       custom_field_id: field,
@@ -209,18 +216,22 @@ try {
       if (action.status === 'done') break;
       if (action.status === 'error') throw new Error(`bulk edit failed: ${action.error_message}`);
     }
+    lastCpu = cpu();
     return (performance.now() - start) / 1000;
   }
 
   const rows: string[][] = [];
   const without: number[] = [];
   const withHooks: number[] = [];
+  const cpuWithout: Record<string, number>[] = [];
+  const cpuWith: Record<string, number>[] = [];
   for (let run = 1; run <= RUNS; run++) {
     log(`run ${run}: bulk edit of ${LEADS} leads, no active webhook`);
     const a = await bulkEdit();
     without.push(a);
-    log(`  ${a.toFixed(1)} s`);
-    rows.push([`${run}`, 'none active', `${a.toFixed(1)} s`, `${Math.round(LEADS / a)}`, '', '', '']);
+    cpuWithout.push(lastCpu);
+    log(`  ${a.toFixed(1)} s; CPU s postgres / server / bench ${cpuCell(lastCpu)}`);
+    rows.push([`${run}`, 'none active', `${a.toFixed(1)} s`, `${Math.round(LEADS / a)}`, cpuCell(lastCpu), '', '', '']);
 
     for (const receiver of receivers) {
       receiver.seen = new Set();
@@ -233,7 +244,9 @@ try {
     const editStart = performance.now();
     const b = await bulkEdit();
     withHooks.push(b);
-    log(`  ${b.toFixed(1)} s; fast has ${receivers[0]!.seen.size}, slow ${receivers[1]!.seen.size}`);
+    cpuWith.push(lastCpu);
+    const editCpu = lastCpu;
+    log(`  ${b.toFixed(1)} s; CPU s postgres / server / bench ${cpuCell(lastCpu)}; fast has ${receivers[0]!.seen.size}, slow ${receivers[1]!.seen.size}`);
     const deadline = performance.now() + CATCHUP_S * 1000;
     while (receivers.some((r) => r.seen.size < LEADS) && performance.now() < deadline) {
       await sleep(1000);
@@ -245,17 +258,22 @@ try {
       const rate = r.seen.size / ((r.last - r.first) / 1000 || 1);
       return `${r.name}: ${r.seen.size}/${LEADS} events${r.requests > r.seen.size ? ` (+${r.requests - r.seen.size} repeats)` : ''}, ${done ? 'all' : 'not all'} ${seconds.toFixed(1)} s after the edit started, ${Math.round(rate)} deliveries/s${r.badSignatures ? `, ${r.badSignatures} bad signatures` : ''}`;
     });
-    rows.push([`${run}`, `fast + slow (${SLOW_MS} ms)`, `${b.toFixed(1)} s`, `${Math.round(LEADS / b)}`, cells[0]!, cells[1]!, `${(b / a).toFixed(2)}x`]);
+    rows.push([`${run}`, `fast + slow (${SLOW_MS} ms)`, `${b.toFixed(1)} s`, `${Math.round(LEADS / b)}`, cpuCell(editCpu), cells[0]!, cells[1]!, `${(b / a).toFixed(2)}x`]);
     // What the slow receiver has not had by now is dropped with its subscription: the next run's
     // edit without webhooks must not share the machine with this run's deliveries, and the next
     // run's edit with them starts from no backlog, like the first.
     await subscribeAfresh();
   }
   const range = (xs: number[]) => `median ${summarize(xs).median.toFixed(1)} s (${Math.min(...xs).toFixed(1)}–${Math.max(...xs).toFixed(1)} s)`;
-  const spread = `Edit without webhooks: ${range(without)}; with both delivering: ${range(withHooks)}; ratio of medians ${(summarize(withHooks).median / summarize(without).median).toFixed(2)}x.`;
+  const medianCpu = (runs: Record<string, number>[]) =>
+    cpuCell(Object.fromEntries(['postgres', 'server', 'bench'].map((k) => [k, summarize(runs.map((r) => r[k]!)).median])));
+  const spread = [
+    `Edit without webhooks: ${range(without)}; with both delivering: ${range(withHooks)}; ratio of medians ${(summarize(withHooks).median / summarize(without).median).toFixed(2)}x.`,
+    `CPU seconds during the edit (median; PostgreSQL / server / this process, whose receivers stand for systems elsewhere): without webhooks ${medianCpu(cpuWithout)}, with ${medianCpu(cpuWith)}.`,
+  ].join(' ');
   log(spread);
 
-  const table = markdownTable(['run', 'webhooks', 'bulk edit', 'leads/s', 'fast receiver', 'slow receiver', 'edit time vs none'], rows);
+  const table = markdownTable(['run', 'webhooks', 'bulk edit', 'leads/s', 'CPU s during the edit (PostgreSQL / server / bench)', 'fast receiver', 'slow receiver', 'edit time vs none'], rows);
   const markdown = [
     `Command: \`npm run bench:webhooks\` (BENCH_WEBHOOK_LEADS=${LEADS}, BENCH_SLOW_MS=${SLOW_MS}, BENCH_RUNS=${RUNS}). Run ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC;`,
     `PostgreSQL ${pgVersion}; ${os.cpus().length} CPUs, load ${loadBefore} before, ${load()} after; Node ${process.version}; WEBHOOK_MAX_IN_FLIGHT default (1).`,

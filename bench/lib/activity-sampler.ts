@@ -6,18 +6,7 @@
  */
 import fs from 'node:fs';
 import type pg from 'pg';
-
-const TICKS_PER_SECOND = 100;
-
-function processTicks(pid: number): number {
-  try {
-    // Fields after the command name (which may hold spaces, so split after its closing paren).
-    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return Number(fields[11]) + Number(fields[12]);
-  } catch {
-    return Number.NaN;
-  }
-}
+import { processTicks, TICKS_PER_SECOND } from './process-cpu.ts';
 
 function machineTicks(): { busy: number; total: number } {
   const cpu = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);

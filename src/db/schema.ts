@@ -452,6 +452,8 @@ export interface WebhookInboxTable {
   organization_id: string;
   /** In the log's order (date_updated, id). */
   event_ids: string[];
+  /** The events' first date_updated: the drain's order (migration 0021). */
+  first_at: Generated<Date>;
   date_created: Generated<Date>;
 }
 

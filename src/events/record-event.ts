@@ -22,8 +22,8 @@ export interface EventInput {
   readonly at?: Date;
 }
 
-function row(event: EventInput) {
-  const at = event.at ?? new Date();
+function row(event: EventInput, now: Date) {
+  const at = event.at ?? now;
   return {
     id: newEventId(),
     organization_id: event.organizationId,
@@ -50,7 +50,10 @@ function row(event: EventInput) {
  */
 export async function recordEvents(db: Kysely<Database>, events: readonly EventInput[]): Promise<void> {
   if (events.length === 0) return;
-  const rows = events.map(row);
+  // One stamp for the events given none: a statement's events are one stamp in the log, which
+  // keeps webhook deliveries in the log's order (src/webhooks/drain-inbox.ts).
+  const now = new Date();
+  const rows = events.map((event) => row(event, now));
   const column = <K extends keyof ReturnType<typeof row>>(key: K) => rows.map((r) => r[key]);
   await sql`
     INSERT INTO events (id, organization_id, object_type, object_id, lead_id, action, user_id, api_key_id, request_id,

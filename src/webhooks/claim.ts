@@ -12,15 +12,16 @@
  * delivering.
  *
  * claimDeliveries: the lease holder first turns inbox rows into deliveries when few are left
- * (drain-inbox.ts), then moves the next rows of its subscription, in order, to `sending`,
- * committed before anything is POSTed. It locks them with FOR UPDATE and no SKIP
- * LOCKED: skipping a row a stale writer holds for a moment would send the one after it first. Rows
- * left in `sending` by a dead worker are taken again: delivery is at least once, and the duplicates
- * are exactly the rows that were `sending` when it died.
+ * (drain-inbox.ts: rows stamped below the event log's visibility horizon), then moves the next
+ * rows of its subscription, in order, to `sending`, committed before anything is POSTed. It locks
+ * them with FOR UPDATE and no SKIP LOCKED: skipping a row a stale writer holds for a moment would
+ * send the one after it first. Rows left in `sending` by a dead worker are taken again: delivery is
+ * at least once, and the duplicates are exactly the rows that were `sending` when it died.
  */
 import { sql } from 'kysely';
 import type { Db } from '../db/database.ts';
 import { drainInbox } from './drain-inbox.ts';
+import { eventHorizon } from '../events/visibility-horizon.ts';
 import type { WebhookRow } from './serialize.ts';
 import { leaseTakeovers } from '../metrics/instruments.ts';
 
@@ -81,7 +82,8 @@ export async function claimDeliveries(db: Db, webhookId: string, workerId: strin
       .where('status', '=', 'active')
       .executeTakeFirst();
     if (!webhook) return undefined;
-    await drainInbox(trx, webhookId, max);
+    // The horizon in a statement of its own, before the drain's snapshot (visibility-horizon.ts).
+    await drainInbox(trx, webhookId, max, await eventHorizon(trx));
     const { rows } = await sql<{ id: number; next_attempt_at: Date | number }>`
       SELECT id, next_attempt_at FROM webhook_deliveries
       WHERE webhook_id = ${webhookId} AND status IN ('pending', 'sending')

@@ -39,12 +39,12 @@
  * delivered or given up (its retry holds the subscription). Outcomes are written per claimed batch;
  * a worker killed in between re-sends at most the batch it held (`sending` rows): at least once.
  *
- * "Event order" is the order the deliveries were inserted, which is the order of the inbox rows
- * (drains go oldest first) and within one the log's (date_updated, id): the order the statements
- * ran across transactions. Of two concurrent transactions, the one that inserted first but commits
- * last has its events sent after the other's if the worker got to those in between: its events
- * were not visible yet. Events of one object are written under that object's row lock, so they are
- * in order.
+ * "Event order" is the log's, (date_updated, id), across transactions too: the deliveries' ids are
+ * the order they are sent in, and a drain creates them from inbox rows by their events' stamp,
+ * taking only rows stamped below the log's visibility horizon, so a transaction that began earlier
+ * but commits later is not overtaken (drain-inbox.ts). Statements that stamp their events
+ * differently from one another and overlap in time would still interleave in the log; every writer
+ * of Sluice stamps a statement's events once (the bulk edit since migration 0021's change).
  *
  * Wake-up: the trigger NOTIFYs `sluice_webhooks` at commit; a 1 s poll covers retries coming due
  * and a lost LISTEN connection.

@@ -41,6 +41,12 @@ describe('webhooks under bulk edit and bulk delete', () => {
       SELECT id FROM events WHERE organization_id = ${t.orgA.organization_id} AND object_type = 'lead' AND action = 'updated'
         AND meta->>'bulk_action_id' = ${edit.body.id} ORDER BY date_updated, id`.execute(t.db);
     assert.equal(logged.length, N);
+    // Two batches run at once; each statement stamps its events once, so the log does not
+    // interleave them and one batch's deliveries can follow the other's.
+    const { rows: batches } = await sql<{ stamps: number }>`
+      SELECT count(DISTINCT date_updated)::int AS stamps FROM events
+      WHERE organization_id = ${t.orgA.organization_id} AND meta->>'bulk_action_id' = ${edit.body.id} GROUP BY xmin::text`.execute(t.db);
+    assert.deepEqual(batches.map((b) => b.stamps), [1, 1, 1], 'three batch transactions, one stamp each');
     for (const hook of hooks) {
       await waitFor(() => receiver.of(hook.id).length >= N, `${N} deliveries to ${hook.id}`, 60_000);
       const got = receiver.of(hook.id);

@@ -183,3 +183,43 @@ describe('deleting a subscription deletes its inbox', () => {
     assert.equal(await pruneDeliveries(t.db, t.config.webhooks), 0);
   });
 });
+
+describe('the drain follows the log across transactions that commit out of order', () => {
+  test('a row stamped after a transaction still open waits for it; both then go in the log\'s order, not the inbox\'s', async () => {
+    const t = await createTestApp({ env: { OUTBOUND_ALLOW_HOSTS: '127.0.0.1' } });
+    const hook = await subscribe(t, 'http://127.0.0.1:9/');
+    const event = (tag: string, at: Date) => ({ organizationId: t.orgA.organization_id, objectType: 'lead', objectId: `lead_${tag}`, action: 'updated', data: { tag }, at });
+    const idOf = async (tag: string) =>
+      (await sql<{ id: string }>`SELECT id FROM events WHERE data->>'tag' = ${tag}`.execute(t.db)).rows[0]!.id;
+    const drain = async () => {
+      await claimSubscriptions(t.db, 'wh-test', 1, 30, new Date(), []);
+      return (await claimDeliveries(t.db, hook, 'wh-test', 100, new Date()))?.deliveries.map((d) => d.event_id) ?? [];
+    };
+
+    // Transaction A begins (its xact_start is the horizon while it is open) and stamps its event
+    // first, but writes it, and so takes its inbox id, after B has committed.
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let began!: () => void;
+    const aBegan = new Promise<void>((resolve) => (began = resolve));
+    const a = t.db.transaction().execute(async (trx) => {
+      await sql`SELECT 1`.execute(trx);
+      const stampA = new Date();
+      began();
+      await released;
+      await recordEvents(trx, [event('a', stampA)]);
+    });
+    await aBegan;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    await recordEvents(t.db, [event('b', new Date())]);
+    const b = await idOf('b');
+
+    assert.deepEqual(await drain(), [], 'B is stamped after A began: it waits while A is open');
+    assert.deepEqual((await inboxOf(t)).map((r) => r.event_ids), [[b]]);
+    release();
+    await a;
+    const aId = await idOf('a');
+    assert.deepEqual((await inboxOf(t)).map((r) => r.event_ids), [[b], [aId]], 'in the inbox, B before A');
+    assert.deepEqual(await drain(), [aId, b], 'delivered in the log\'s order');
+  });
+});

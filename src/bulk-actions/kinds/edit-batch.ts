@@ -136,13 +136,16 @@ async function editStatement(trx: Trx, target: EditTarget, scope: EditScope, cha
       FROM o
       WHERE t.organization_id = ${organizationId} AND t.id = o.id AND o.next IS DISTINCT FROM o.prev ${guard}
       RETURNING t.id, o.lead_id, o.prev, o.next, t.name
+    ), stamp AS MATERIALIZED (
+      -- One stamp for the statement's events, taken while it writes, not now() (the batch
+      -- transaction's start): a stamp long before commit would hold the event log's horizon back
+      -- (src/events/visibility-horizon.ts). One, not one per row: two batches run at once, and
+      -- per-row stamps interleaved their events in the log, an order that no delivery of one
+      -- statement's events after the other's could follow (src/webhooks/drain-inbox.ts).
+      SELECT clock_timestamp() AS at
     ), n AS (
-      -- Events are stamped with the time of writing, not now() (the batch transaction's start): the
-      -- event log pages by date_updated, and a stamp taken long before commit would land below
-      -- events readers may already have paged past (src/events/event-page.ts).
-      SELECT u.*, ${displayNameSql(target, organizationId)} AS display_name,
-             clock_timestamp() AS at
-      FROM u
+      SELECT u.*, ${displayNameSql(target, organizationId)} AS display_name, stamp.at
+      FROM u CROSS JOIN stamp
     ), e AS (
       INSERT INTO events (id, organization_id, object_type, object_id, lead_id, action, user_id,
                           changed_fields, data, previous_data, meta, date_created, date_updated)

@@ -248,7 +248,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxBacklog: Math.max(1, int(env, 'WEBHOOK_MAX_BACKLOG', 100_000)),
       logRetentionDays: Math.max(1, int(env, 'WEBHOOK_LOG_RETENTION_DAYS', 7)),
       workerLanes: Math.max(1, int(env, 'WEBHOOK_WORKER_LANES', 50)),
-      bulkYieldMs: Math.max(0, int(env, 'WEBHOOK_BULK_YIELD_MS', 1000)),
+      bulkYieldMs: Math.max(0, int(env, 'WEBHOOK_BULK_YIELD_MS', 5000)),
     },
   };
 }

@@ -13,7 +13,8 @@
  * For each run, the same change is made by one raw SQL UPDATE/DELETE on a copy of the same rows,
  * inserted into the same tables under a scratch organization (same table, indexes and neighbours;
  * for the delete also the copies of their contacts, emails, phones, URLs and addresses, removed by
- * the same cascades), and the ratio engine/raw is reported. The server's peak RSS
+ * the same cascades), and the ratio engine/raw is reported. Each timed phase starts after a
+ * VACUUM (ANALYZE) of the tables the run touches (settle). The server's peak RSS
  * (VmHWM) is read from /proc. Prints the tables and writes them into BENCHMARKS.md.
  *
  * Environment: BENCH_LEADS, BENCH_ORG (an organization of the bench database by name instead of
@@ -198,6 +199,20 @@ async function dropCopy(pool: pg.Pool, scratch: string): Promise<void> {
   await pool.query('DELETE FROM leads WHERE organization_id = $1', [scratch]);
 }
 
+/**
+ * VACUUM (ANALYZE) of the tables a run touches, before each timed phase, as pgbench vacuums before
+ * it measures. Without it autovacuum, catching up with the previous phase's dead rows and new
+ * leads, ran beside whichever statement was timed next (sampled once a second through a whole run:
+ * almost never idle), taking CPU and I/O from the engine or from the raw statement it is compared
+ * with, whichever came first. What a phase's own writes make autovacuum do during that phase stays
+ * in its time.
+ */
+async function settle(pool: pg.Pool): Promise<void> {
+  const start = performance.now();
+  await pool.query('VACUUM (ANALYZE) leads, contacts, contact_emails, contact_phones, contact_urls, addresses, lead_words, events, bulk_actions, bulk_action_items');
+  log(`  vacuumed in ${((performance.now() - start) / 1000).toFixed(1)} s`);
+}
+
 async function timed(pool: pg.Pool, text: string, values: unknown[]): Promise<number> {
   const start = performance.now();
   await pool.query(text, values);
@@ -241,8 +256,11 @@ async function newStatus(pool: pg.Pool, org: Org): Promise<string> {
 async function setStatusRun(server: Server, pool: pg.Pool, org: Org, leads: number): Promise<RunResult> {
   const status = await newStatus(pool, org);
   await makeCopy(pool, org, org.scratchId, leads, 'asc', false);
+  await settle(pool);
   const run = await runAction(server, org, 'edit', { ...selection(leads, 'asc'), type: 'set_lead_status', lead_status_id: status });
+  await settle(pool);
   const rawSeconds = await timed(pool, 'UPDATE leads SET status_id = $1, date_updated = now(), updated_by = $2 WHERE organization_id = $3', [status, org.userId, org.scratchId]);
+  await settle(pool);
   // After the engine (which warmed the cache for it): another new status, so that every row changes.
   const rawSameSeconds = await rawOnSameRows(
     pool,
@@ -257,12 +275,15 @@ async function setCustomRun(server: Server, pool: pg.Pool, org: Org, leads: numb
   const field = (await pool.query(`SELECT id FROM custom_fields WHERE organization_id = $1 AND name = 'Referral Source'`, [org.organizationId])).rows[0].id as string;
   const value = `bench ${Date.now()}`;
   await makeCopy(pool, org, org.scratchId, leads, 'asc', false);
+  await settle(pool);
   const run = await runAction(server, org, 'edit', { ...selection(leads, 'asc'), type: 'set_custom_field', custom_field_id: field, custom_field_value: value }, 0.33);
+  await settle(pool);
   const rawSeconds = await timed(
     pool,
     'UPDATE leads SET custom = jsonb_set(custom, ARRAY[$1::text], to_jsonb($2::text)), date_updated = now(), updated_by = $3 WHERE organization_id = $4',
     [field, value, org.userId, org.scratchId],
   );
+  await settle(pool);
   const rawSameSeconds = await rawOnSameRows(
     pool,
     'UPDATE leads SET custom = jsonb_set(custom, ARRAY[$2::text], to_jsonb($3::text)), date_updated = now(), updated_by = $4 WHERE organization_id = $1 AND id IN (SELECT id FROM bench_bulk_ids)',
@@ -274,10 +295,13 @@ async function setCustomRun(server: Server, pool: pg.Pool, org: Org, leads: numb
 
 async function deleteRun(server: Server, pool: pg.Pool, org: Org, leads: number): Promise<RunResult> {
   await makeCopy(pool, org, org.scratchId, leads, 'desc', true);
+  await settle(pool);
   // Before the engine, while the rows exist (so this one warms the cache for the engine; the copy's
   // figure, taken after, errs the other way).
   const rawSameSeconds = await rawOnSameRows(pool, 'DELETE FROM leads WHERE organization_id = $1 AND id IN (SELECT id FROM bench_bulk_ids)', [org.organizationId]);
+  await settle(pool);
   const run = await runAction(server, org, 'delete', selection(leads, 'desc'));
+  await settle(pool);
   const rawSeconds = await timed(pool, 'DELETE FROM leads WHERE organization_id = $1', [org.scratchId]);
   return { leads: Number(run.action.n_leads_processed), engineSeconds: run.seconds, rawSeconds, rawSameSeconds, target: RATIO_TARGET.delete };
 }
@@ -378,7 +402,8 @@ try {
     'into the same tables under a scratch organization (packed in fresh pages; for the delete also copies of their contacts,',
     'emails, phones, URLs and addresses, removed by the same cascades). Edits are judged on (a), the delete on the worse of the',
     'two. The engine also writes one event per lead (a delete event holds the whole lead, its contacts get events of their own),',
-    'one outcome per item and the materialised set, which the raw statement does not.',
+    'one outcome per item and the materialised set, which the raw statement does not. Each timed phase, the engine\'s and each',
+    'raw statement, starts after a VACUUM (ANALYZE) of the tables the run touches.',
     '',
     `Batch size, measured with set_lead_status over ${CALIBRATE_LEADS.toLocaleString('en-US')} leads (chosen: ${chosen}, the fastest with batches under 1 s):`,
     '',

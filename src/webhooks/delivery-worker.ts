@@ -44,7 +44,8 @@
  * taking only rows stamped below the log's visibility horizon, so a transaction that began earlier
  * but commits later is not overtaken (drain-inbox.ts). Statements that stamp their events
  * differently from one another and overlap in time would still interleave in the log; every writer
- * of Sluice stamps a statement's events once (the bulk edit since migration 0021's change).
+ * of Sluice stamps a statement's events once (recordEvents, and the bulk edit's and the delete's
+ * statements: edit-batch.ts, delete-event-sql.ts).
  *
  * Wake-up: the trigger NOTIFYs `sluice_webhooks` at commit; a 1 s poll covers retries coming due
  * and a lost LISTEN connection.

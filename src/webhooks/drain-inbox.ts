@@ -11,8 +11,8 @@
  * is taken only once it is stamped below the event log's visibility horizon (migration 0021,
  * src/events/visibility-horizon.ts): every transaction still open started at or after the
  * horizon and stamps its events there or later, so no row can still appear before the ones taken.
- * Without it, of two bulk batches committing in either order, a drain between their commits sent
- * the later-stamped batch first. The price: a row waits until every transaction older than its
+ * Without it, of two transactions committing in either order, a drain between their commits could
+ * send the later-stamped one's events first (test/webhooks/inbox.test.ts). The price: a row waits until every transaction older than its
  * stamp has ended (a bulk batch's length at most, in normal running).
  *
  * Backlog: inbox rows at or below `inbox_backlog_from` were waiting before the last activation and

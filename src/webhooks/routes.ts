@@ -20,6 +20,7 @@ import { CreateBody, eventSpecsOf, UpdateBody, WEBHOOKS_PER_ORG_MAX } from './sc
 import { deliveryResponse, webhookResponse, type WebhookRow } from './serialize.ts';
 import { newSignatureKey } from './signature.ts';
 import { assertWebhookUrlAllowed } from './url-check.ts';
+import { enableFanOut } from './fan-out-switch.ts';
 
 /** Close's id prefix for subscriptions. */
 export function newWebhookId(): string {
@@ -70,7 +71,7 @@ export async function registerWebhookRoutes(app: App): Promise<void> {
       await trx.selectFrom('organizations').select('id').where('id', '=', organizationId).forUpdate().execute();
       const { n } = await trx.selectFrom('webhooks').select(sql<number>`count(*)::int`.as('n')).where('organization_id', '=', organizationId).executeTakeFirstOrThrow();
       if (n >= WEBHOOKS_PER_ORG_MAX) throw fieldError('url', `An organization may have at most ${WEBHOOKS_PER_ORG_MAX} webhook subscriptions.`);
-      return trx
+      const created = await trx
         .insertInto('webhooks')
         .values({
           id: newWebhookId(),
@@ -93,6 +94,8 @@ export async function registerWebhookRoutes(app: App): Promise<void> {
         })
         .returningAll()
         .executeTakeFirstOrThrow();
+      await enableFanOut(trx);
+      return created;
     });
     return { ...webhookResponse(row), signature_key: key };
   });

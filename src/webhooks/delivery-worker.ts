@@ -67,6 +67,7 @@ import type { WebhookEventSpec } from '../db/schema.ts';
 import { claimDeliveries, claimSubscriptions, type ClaimedDelivery } from './claim.ts';
 import { matchesFilter, type ExtraFilter } from './extra-filter.ts';
 import { pauseOverBacklog, pruneDeliveries } from './reaper.ts';
+import { repairFanOut } from './fan-out-switch.ts';
 import { recordOutcomes, type Outcome } from './record-outcomes.ts';
 import { agentFor, postWebhook } from './send.ts';
 import type { WebhookRow } from './serialize.ts';
@@ -305,6 +306,8 @@ export function createWebhookDeliveryWorker(deps: WorkerDeps, options: WebhookWo
           void pauseOverBacklog(db, settings, clock)
             .then((ids) => ids.length > 0 && log.warn({ webhook_ids: ids }, 'webhooks: paused for their backlog'))
             .then(() => pruneDeliveries(db, settings))
+            .then(() => repairFanOut(db))
+            .then((repaired) => repaired && log.warn('webhooks: the fan-out trigger was off while subscriptions exist; turned it on'))
             .catch((error) => log.warn({ err: error }, 'webhooks: reaper failed'));
         }, reapEveryMs),
       );

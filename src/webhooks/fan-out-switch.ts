@@ -9,9 +9,12 @@
  * The trade-off: `ALTER TABLE … ENABLE TRIGGER` waits for every open transaction that has written
  * events (a bulk batch: seconds), and writers of events queue behind it meanwhile. That happens
  * once in a deployment's life, on its first subscription; every later creation finds the trigger on
- * and takes no lock.
+ * and takes no lock. The webhook reaper's pass (repairFanOut) turns it back on should a subscription
+ * exist with the trigger off: one created during an upgrade by a process older than migration 0022,
+ * or an operator's `ALTER TABLE`.
  */
 import { sql, type Kysely } from 'kysely';
+import type { Db } from '../db/database.ts';
 import type { Database } from '../db/schema.ts';
 
 /**
@@ -25,4 +28,18 @@ export async function enableFanOut(trx: Kysely<Database>): Promise<void> {
     WHERE tgrelid = 'events'::regclass AND tgname = 'events_webhook_fan_out'`.execute(trx);
   if (rows[0]?.enabled) return;
   await sql`ALTER TABLE events ENABLE TRIGGER events_webhook_fan_out`.execute(trx);
+}
+
+/**
+ * Turns the trigger on if a subscription exists while it is off; true when it did. Events recorded
+ * before then were not queued for the subscriptions.
+ */
+export async function repairFanOut(db: Db): Promise<boolean> {
+  const { rows } = await sql<{ off: boolean }>`
+    SELECT EXISTS (SELECT 1 FROM webhooks)
+       AND EXISTS (SELECT 1 FROM pg_trigger
+                   WHERE tgrelid = 'events'::regclass AND tgname = 'events_webhook_fan_out' AND tgenabled = 'D') AS off`.execute(db);
+  if (!rows[0]?.off) return false;
+  await db.transaction().execute((trx) => enableFanOut(trx));
+  return true;
 }

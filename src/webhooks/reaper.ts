@@ -6,7 +6,9 @@
  *   (drain-inbox.ts); each count stops as soon as it is over the limit, so it reads at most about
  *   that many events however large the backlog;
  * - deletes finished deliveries older than WEBHOOK_LOG_RETENTION_DAYS (5,000 a statement), and
- *   deliveries and inbox rows of subscriptions deleted while a fan-out was inserting them.
+ *   deliveries and inbox rows of subscriptions deleted while a fan-out was inserting them;
+ * - turns the fan-out trigger back on should a subscription exist while it is off (repairFanOut,
+ *   fan-out-switch.ts).
  */
 import { sql } from 'kysely';
 import type { Config } from '../config.ts';

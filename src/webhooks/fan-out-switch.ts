@@ -17,6 +17,9 @@ import { sql, type Kysely } from 'kysely';
 import type { Db } from '../db/database.ts';
 import type { Database } from '../db/schema.ts';
 
+/** The trigger's row in the catalog, for the two reads below. */
+const TRIGGER_ROW = sql`pg_trigger WHERE tgrelid = 'events'::regclass AND tgname = 'events_webhook_fan_out'`;
+
 /**
  * Turns the fan-out trigger on if it is off. Called after the subscription's row is inserted, so
  * that migration 0022, which turns it off only when no row exists, either sees the row or has
@@ -24,8 +27,7 @@ import type { Database } from '../db/schema.ts';
  */
 export async function enableFanOut(trx: Kysely<Database>): Promise<void> {
   const { rows } = await sql<{ enabled: boolean }>`
-    SELECT tgenabled <> 'D' AS enabled FROM pg_trigger
-    WHERE tgrelid = 'events'::regclass AND tgname = 'events_webhook_fan_out'`.execute(trx);
+    SELECT tgenabled <> 'D' AS enabled FROM ${TRIGGER_ROW}`.execute(trx);
   if (rows[0]?.enabled) return;
   await sql`ALTER TABLE events ENABLE TRIGGER events_webhook_fan_out`.execute(trx);
 }
@@ -37,8 +39,7 @@ export async function enableFanOut(trx: Kysely<Database>): Promise<void> {
 export async function repairFanOut(db: Db): Promise<boolean> {
   const { rows } = await sql<{ off: boolean }>`
     SELECT EXISTS (SELECT 1 FROM webhooks)
-       AND EXISTS (SELECT 1 FROM pg_trigger
-                   WHERE tgrelid = 'events'::regclass AND tgname = 'events_webhook_fan_out' AND tgenabled = 'D') AS off`.execute(db);
+       AND EXISTS (SELECT 1 FROM ${TRIGGER_ROW} AND tgenabled = 'D') AS off`.execute(db);
   if (!rows[0]?.off) return false;
   await db.transaction().execute((trx) => enableFanOut(trx));
   return true;

@@ -307,7 +307,7 @@ export function createWebhookDeliveryWorker(deps: WorkerDeps, options: WebhookWo
             .then((ids) => ids.length > 0 && log.warn({ webhook_ids: ids }, 'webhooks: paused for their backlog'))
             .then(() => pruneDeliveries(db, settings))
             .then(() => repairFanOut(db))
-            .then((repaired) => repaired && log.warn('webhooks: the fan-out trigger was off while subscriptions exist; turned it on'))
+            .then((repaired) => repaired && log.warn('webhooks: the fan-out trigger was missing or off while subscriptions exist; created it'))
             .catch((error) => log.warn({ err: error }, 'webhooks: reaper failed'));
         }, reapEveryMs),
       );

@@ -7,8 +7,8 @@
  *   that many events however large the backlog;
  * - deletes finished deliveries older than WEBHOOK_LOG_RETENTION_DAYS (5,000 a statement), and
  *   deliveries and inbox rows of subscriptions deleted while a fan-out was inserting them;
- * - turns the fan-out trigger back on should a subscription exist while it is off (repairFanOut,
- *   fan-out-switch.ts).
+ * - creates the fan-out trigger should a subscription exist without it, or with it disabled
+ *   (repairFanOut, fan-out-switch.ts).
  */
 import { sql } from 'kysely';
 import type { Config } from '../config.ts';

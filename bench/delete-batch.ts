@@ -4,7 +4,8 @@
  * as many leads, on an organization of its own in the `sluice_bench_delete` database (never the
  * million-lead `sluice_bench`). Each variant runs in a transaction on its own slice of leads (no
  * variant deletes rows another one warmed) and is rolled back; variants alternate so that drift on
- * a shared machine spreads over all of them. Prints medians per batch and the ratio to the raw
+ * a shared machine spreads over all of them. Prints medians per batch (wall time, and the backend's
+ * CPU time read from /proc where PostgreSQL runs on this machine) and the ratio to the raw
  * DELETE of the same batch size, and, with BENCH_EXPLAIN=1, EXPLAIN (ANALYZE, BUFFERS) of the raw
  * DELETE and of every statement deleteLeads sends for one batch.
  *
@@ -23,7 +24,8 @@ import { deleteLeads } from '../src/leads/delete-leads.ts';
 import { createOrganization } from '../src/orgs/create-organization.ts';
 import { seedOrganization } from '../src/seed/seed-organization.ts';
 import { openBenchDatabase } from './lib/bench-database.ts';
-import { kyselyOn, timeRolledBack } from './lib/rolled-back.ts';
+import { processTicks, TICKS_PER_SECOND } from './lib/process-cpu.ts';
+import { kyselyOn } from './lib/rolled-back.ts';
 import { markdownTable } from './lib/table.ts';
 
 const LEADS = Number(process.env.BENCH_LEADS ?? 40_000);
@@ -45,7 +47,27 @@ interface Ctx {
 }
 type Variant = (client: pg.PoolClient, ctx: Ctx) => Promise<void>;
 
-const timeVariant = (variant: Variant, ctx: Ctx) => timeRolledBack(pool, (client) => variant(client, ctx));
+/**
+ * Runs a variant rolled back; its wall milliseconds and its backend's CPU milliseconds (from /proc,
+ * NaN when PostgreSQL runs elsewhere). CPU is the steadier figure on a shared machine: it leaves
+ * out waiting for the disk and for other processes, which move wall time from round to round.
+ */
+async function timeVariant(variant: Variant, ctx: Ctx): Promise<{ wall: number; cpu: number }> {
+  const client = await pool.connect();
+  try {
+    const backend = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+    await client.query('BEGIN');
+    const ticks = processTicks(backend);
+    const start = performance.now();
+    await variant(client, ctx);
+    const wall = performance.now() - start;
+    const cpu = ((processTicks(backend) - ticks) * 1000) / TICKS_PER_SECOND;
+    await client.query('ROLLBACK');
+    return { wall, cpu };
+  } finally {
+    client.release();
+  }
+}
 
 const RAW = 'DELETE FROM leads WHERE organization_id = $1 AND id = ANY($2::text[])';
 const raw: Variant = async (c, ctx) => void (await c.query(RAW, [ctx.org, ctx.ids]));
@@ -79,6 +101,7 @@ try {
   const names = BATCHES.flatMap((b) => [`raw DELETE ${b}`, `deleteLeads ${b}`, ...(baseline ? [`baseline ${b}`] : [])]);
   const variantOf = (n: string) => (n.startsWith('raw') ? raw : n.startsWith('baseline') ? baseline! : engine);
   const times: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
+  const cpus: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
   let offset = 0;
   const take = (n: number) => {
     if (offset + n > all.length) offset = 0;
@@ -90,18 +113,22 @@ try {
     const order = round % 2 === 0 ? names : [...names].reverse();
     for (const n of order) {
       const size = Number(n.split(' ').at(-1));
-      times[n]!.push(await timeVariant(variantOf(n), { org, user, ids: take(size) }));
+      const { wall, cpu } = await timeVariant(variantOf(n), { org, user, ids: take(size) });
+      times[n]!.push(wall);
+      cpus[n]!.push(cpu);
     }
     log(`round ${round + 1}/${ROUNDS}`);
   }
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   process.stdout.write(
     `${markdownTable(
-      ['variant', 'median ms per batch', 'ms per 1,000 leads', 'ratio to raw DELETE'],
+      ['variant', 'median ms per batch', 'ms per 1,000 leads', 'ratio to raw DELETE', 'backend CPU ms (median)', 'CPU ratio'],
       names.map((n) => {
         const size = Number(n.split(' ').at(-1));
         const m = median(times[n]!);
-        return [n, m.toFixed(1), ((m * 1000) / size).toFixed(1), (m / median(times[`raw DELETE ${size}`]!)).toFixed(2)];
+        const c = median(cpus[n]!);
+        return [n, m.toFixed(1), ((m * 1000) / size).toFixed(1), (m / median(times[`raw DELETE ${size}`]!)).toFixed(2),
+          c.toFixed(0), (c / median(cpus[`raw DELETE ${size}`]!)).toFixed(2)];
       }),
     )}\n`,
   );

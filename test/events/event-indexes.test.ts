@@ -101,4 +101,13 @@ describe('event log plans', () => {
       }
     });
   }
+
+  test('the events\' identifiers compare byte by byte (migration 0024), so their indexes never call strcoll', async () => {
+    const { rows } = await t.pool.query<{ attname: string; collname: string }>(
+      `SELECT a.attname, c.collname FROM pg_attribute a JOIN pg_collation c ON c.oid = a.attcollation
+       WHERE a.attrelid = 'events'::regclass AND a.attnum > 0 AND NOT a.attisdropped AND a.atttypid = 'text'::regtype ORDER BY a.attnum`,
+    );
+    assert.deepEqual(rows, ['id', 'organization_id', 'object_type', 'object_id', 'lead_id', 'action', 'user_id', 'api_key_id', 'request_id']
+      .map((attname) => ({ attname, collname: 'C' })));
+  });
 });

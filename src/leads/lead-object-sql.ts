@@ -92,16 +92,16 @@ export function leadObjectCtes(input: LeadObjectInput): RawBuilder<unknown> {
       GROUP BY s.contact_id
     ), c AS MATERIALIZED (
       SELECT c.id, c.lead_id, c.name, c.date_created, c.emails, c.phones,
-        jsonb_build_object(
-          'id', c.id, 'organization_id', c.organization_id, 'lead_id', c.lead_id, 'name', c.name, 'title', c.title,
-          'display_name', coalesce(nullif(c.name, ''), nullif(c.emails -> 0 ->> 'email', ''), ''),
-          'emails', c.emails, 'phones', c.phones, 'urls', c.urls, 'integration_links', '[]'::jsonb,
-          'subscriptions', c.subscriptions, 'recent_calls', '[]'::jsonb, 'timezone', NULL::text,
-          'timezone_source', NULL::text, 'lead_suggestions_operation_id', NULL::text,
-          'created_by', c.created_by, 'updated_by', c.updated_by,
-          'date_created', ${ts(sql.ref('c.date_created'))}, 'date_updated', ${ts(sql.ref('c.date_updated'))},
-          'custom', cv.dict
-        ) || cv.keys AS obj
+        (SELECT to_jsonb(o) FROM (SELECT
+          c.id AS "id", c.organization_id AS "organization_id", c.lead_id AS "lead_id", c.name AS "name", c.title AS "title",
+          coalesce(nullif(c.name, ''), nullif(c.emails -> 0 ->> 'email', ''), '') AS "display_name",
+          c.emails AS "emails", c.phones AS "phones", c.urls AS "urls", '[]'::jsonb AS "integration_links",
+          c.subscriptions AS "subscriptions", '[]'::jsonb AS "recent_calls", NULL::text AS "timezone",
+          NULL::text AS "timezone_source", NULL::text AS "lead_suggestions_operation_id",
+          c.created_by AS "created_by", c.updated_by AS "updated_by",
+          ${ts(sql.ref('c.date_created'))} AS "date_created", ${ts(sql.ref('c.date_updated'))} AS "date_updated",
+          cv.dict AS "custom"
+        ) o) || cv.keys AS obj
       FROM (
         SELECT ct.*, coalesce(em.list, '[]'::jsonb) AS emails, coalesce(ph.list, '[]'::jsonb) AS phones,
                coalesce(ur.list, '[]'::jsonb) AS urls, coalesce(su.list, '[]'::jsonb) AS subscriptions
@@ -129,20 +129,20 @@ export function leadObjectCtes(input: LeadObjectInput): RawBuilder<unknown> {
       FROM addresses ad WHERE ad.organization_id = ${org} AND ad.lead_id = ANY(${ids}) GROUP BY ad.lead_id
     ), lo AS MATERIALIZED (
       SELECT l.id,
-        jsonb_build_object(
-          'id', l.id, 'name', l.name, 'display_name', coalesce(nullif(l.name, ''), pl.first_name, ''),
-          'description', l.description, 'url', l.url, 'status_id', l.status_id, 'status_label', ls.label,
-          'organization_id', l.organization_id, 'html_url', ${input.publicUrl}::text || '/lead/' || l.id || '/',
-          'contact_ids', coalesce(pl.contact_ids, '[]'::jsonb),
-          'addresses', coalesce(ad.list, '[]'::jsonb),
-          'opportunities', '[]'::jsonb, 'tasks', '[]'::jsonb, 'integration_links', '[]'::jsonb,
-          'primary_email', pl.primary_email, 'primary_phone', pl.primary_phone,
-          'localtime', NULL::text, 'source', NULL::text, 'recent_calls', '[]'::jsonb, 'summaries', '[]'::jsonb,
-          'created_by', l.created_by, 'updated_by', l.updated_by,
-          'created_by_name', ${fullName('cu')}, 'updated_by_name', ${fullName('uu')},
-          'date_created', ${ts(sql.ref('l.date_created'))}, 'date_updated', ${ts(sql.ref('l.date_updated'))},
-          'custom', lv.dict
-        ) || lv.keys AS obj
+        (SELECT to_jsonb(o) FROM (SELECT
+          l.id AS "id", l.name AS "name", coalesce(nullif(l.name, ''), pl.first_name, '') AS "display_name",
+          l.description AS "description", l.url AS "url", l.status_id AS "status_id", ls.label AS "status_label",
+          l.organization_id AS "organization_id", ${input.publicUrl}::text || '/lead/' || l.id || '/' AS "html_url",
+          coalesce(pl.contact_ids, '[]'::jsonb) AS "contact_ids",
+          coalesce(ad.list, '[]'::jsonb) AS "addresses",
+          '[]'::jsonb AS "opportunities", '[]'::jsonb AS "tasks", '[]'::jsonb AS "integration_links",
+          pl.primary_email AS "primary_email", pl.primary_phone AS "primary_phone",
+          NULL::text AS "localtime", NULL::text AS "source", '[]'::jsonb AS "recent_calls", '[]'::jsonb AS "summaries",
+          l.created_by AS "created_by", l.updated_by AS "updated_by",
+          ${fullName('cu')} AS "created_by_name", ${fullName('uu')} AS "updated_by_name",
+          ${ts(sql.ref('l.date_created'))} AS "date_created", ${ts(sql.ref('l.date_updated'))} AS "date_updated",
+          lv.dict AS "custom"
+        ) o) || lv.keys AS obj
       FROM leads l
       LEFT JOIN lead_statuses ls ON ls.id = l.status_id AND ls.organization_id = l.organization_id
       LEFT JOIN users cu ON cu.id = l.created_by AND cu.organization_id = l.organization_id

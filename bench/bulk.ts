@@ -15,7 +15,9 @@
  * for the delete also the copies of their contacts, emails, phones, URLs and addresses, removed by
  * the same cascades), and the ratio engine/raw is reported. Each timed phase starts after a
  * VACUUM (ANALYZE) of the tables the run touches (settle). The server's peak RSS
- * (VmHWM) is read from /proc. Prints the tables and writes them into BENCHMARKS.md.
+ * (VmHWM) is read from /proc. For the delete, the WAL each timed phase made the cluster write
+ * (bytes, full-page images, checkpoints started) is logged beside it. Prints the tables and writes
+ * them into BENCHMARKS.md.
  *
  * Environment: BENCH_LEADS, BENCH_ORG (an organization of the bench database by name instead of
  * `Bulk benchmark: BENCH_LEADS leads`), BENCH_EDIT_LEADS, BENCH_DELETE_LEADS, BENCH_CALIBRATE_LEADS (50,000),
@@ -213,6 +215,31 @@ async function settle(pool: pg.Pool): Promise<void> {
   log(`  vacuumed in ${((performance.now() - start) / 1000).toFixed(1)} s`);
 }
 
+/** The cluster's WAL and checkpoint counters (PostgreSQL 17's pg_stat_wal and pg_stat_checkpointer). */
+async function walCounters(pool: pg.Pool): Promise<Record<string, number>> {
+  const { rows } = await pool.query(
+    `SELECT w.wal_records, w.wal_fpi, w.wal_bytes, w.wal_buffers_full, c.num_timed, c.num_requested, c.buffers_written
+     FROM pg_stat_wal w, pg_stat_checkpointer c`,
+  );
+  return Object.fromEntries(Object.entries(rows[0] as Record<string, string>).map(([k, v]) => [k, Number(v)]));
+}
+
+/**
+ * Runs `fn` and logs the WAL the whole cluster wrote meanwhile: bytes, records, full-page images
+ * (each a whole 8 kB page, written on a page's first change after a checkpoint starts) and the
+ * checkpoints that started, so that what a phase pays for checkpoints can be set against its time.
+ */
+async function withWal<T>(pool: pg.Pool, label: string, fn: () => Promise<T>): Promise<T> {
+  const before = await walCounters(pool);
+  const result = await fn();
+  const after = await walCounters(pool);
+  const d = (k: string) => after[k]! - before[k]!;
+  log(`  ${label}: WAL ${(d('wal_bytes') / 2 ** 20).toFixed(0)} MiB, ${d('wal_records').toLocaleString('en-US')} records, ` +
+    `${d('wal_fpi').toLocaleString('en-US')} full-page images, WAL buffers full ${d('wal_buffers_full')} times; ` +
+    `checkpoints started: ${d('num_timed')} timed, ${d('num_requested')} requested (buffers written by the checkpointer: ${d('buffers_written')})`);
+  return result;
+}
+
 async function timed(pool: pg.Pool, text: string, values: unknown[]): Promise<number> {
   const start = performance.now();
   await pool.query(text, values);
@@ -298,11 +325,12 @@ async function deleteRun(server: Server, pool: pg.Pool, org: Org, leads: number)
   await settle(pool);
   // Before the engine, while the rows exist (so this one warms the cache for the engine; the copy's
   // figure, taken after, errs the other way).
-  const rawSameSeconds = await rawOnSameRows(pool, 'DELETE FROM leads WHERE organization_id = $1 AND id IN (SELECT id FROM bench_bulk_ids)', [org.organizationId]);
+  const rawSameSeconds = await withWal(pool, 'raw DELETE, same rows (rolled back)', () =>
+    rawOnSameRows(pool, 'DELETE FROM leads WHERE organization_id = $1 AND id IN (SELECT id FROM bench_bulk_ids)', [org.organizationId]));
   await settle(pool);
-  const run = await runAction(server, org, 'delete', selection(leads, 'desc'));
+  const run = await withWal(pool, 'engine', () => runAction(server, org, 'delete', selection(leads, 'desc')));
   await settle(pool);
-  const rawSeconds = await timed(pool, 'DELETE FROM leads WHERE organization_id = $1', [org.scratchId]);
+  const rawSeconds = await withWal(pool, 'raw DELETE, copy', () => timed(pool, 'DELETE FROM leads WHERE organization_id = $1', [org.scratchId]));
   return { leads: Number(run.action.n_leads_processed), engineSeconds: run.seconds, rawSeconds, rawSameSeconds, target: RATIO_TARGET.delete };
 }
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { before, describe, test } from 'node:test';
 import { sql } from 'kysely';
-import { repairFanOut } from '../../src/webhooks/fan-out-switch.ts';
+import { enableFanOut, repairFanOut } from '../../src/webhooks/fan-out-switch.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
 import { startWebhookWorker, waitFor } from './receiver.ts';
 
@@ -17,26 +17,22 @@ const triggerState = async (t: TestApp) =>
  * a transition table being filled spills there; the events themselves do not. Rolled back.
  */
 async function tempBlocksOfAnInsert(t: TestApp): Promise<number> {
-  class RolledBack extends Error {
-    constructor(readonly blocks: number) {
-      super('rolled back');
-    }
-  }
+  const client = await t.pool.connect();
   try {
-    await t.db.transaction().execute(async (trx) => {
-      await sql`SET LOCAL work_mem = '64kB'`.execute(trx);
-      const { rows } = await sql<{ 'QUERY PLAN': { Plan: { 'Temp Written Blocks': number } }[] }>`EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON)
-        INSERT INTO events (id, organization_id, object_type, object_id, action, previous_data)
-        SELECT 'ev_fanout_' || g, ${t.orgA.organization_id}, 'lead', 'lead_fanout_' || g, 'deleted',
-               jsonb_build_object('pad', repeat('x', 1000))
-        FROM generate_series(1, 300) g`.execute(trx);
-      throw new RolledBack(rows[0]!['QUERY PLAN'][0]!.Plan['Temp Written Blocks']);
-    });
-  } catch (error) {
-    if (error instanceof RolledBack) return error.blocks;
-    throw error;
+    await client.query('BEGIN');
+    await client.query(`SET LOCAL work_mem = '64kB'`);
+    const { rows } = await client.query(
+      `EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON)
+       INSERT INTO events (id, organization_id, object_type, object_id, action, previous_data)
+       SELECT 'ev_fanout_' || g, $1, 'lead', 'lead_fanout_' || g, 'deleted', jsonb_build_object('pad', repeat('x', 1000))
+       FROM generate_series(1, 300) g`,
+      [t.orgA.organization_id],
+    );
+    await client.query('ROLLBACK');
+    return (rows[0]['QUERY PLAN'] as { Plan: { 'Temp Written Blocks': number } }[])[0]!.Plan['Temp Written Blocks'];
+  } finally {
+    client.release();
   }
-  throw new Error('unreachable');
 }
 
 describe('the fan-out trigger exists only once a subscription has been created', () => {
@@ -49,11 +45,8 @@ describe('the fan-out trigger exists only once a subscription has been created',
     assert.equal(await triggerState(t), undefined);
     assert.equal(await tempBlocksOfAnInsert(t), 0);
     // The check itself: a disabled trigger still has its transition table filled (why 0023 drops it).
-    await t.db.transaction().execute(async (trx) => {
-      await sql`CREATE TRIGGER events_webhook_fan_out AFTER INSERT ON events REFERENCING NEW TABLE AS new_events
-                FOR EACH STATEMENT EXECUTE FUNCTION webhook_fan_out()`.execute(trx);
-      await sql`ALTER TABLE events DISABLE TRIGGER events_webhook_fan_out`.execute(trx);
-    });
+    await t.db.transaction().execute((trx) => enableFanOut(trx));
+    await sql`ALTER TABLE events DISABLE TRIGGER events_webhook_fan_out`.execute(t.db);
     assert.ok((await tempBlocksOfAnInsert(t)) > 0, 'a disabled trigger fills its transition table');
     await sql`DROP TRIGGER events_webhook_fan_out ON events`.execute(t.db);
   });

@@ -9,6 +9,12 @@
  * DELETE of the same batch size, and, with BENCH_EXPLAIN=1, EXPLAIN (ANALYZE, BUFFERS) of the raw
  * DELETE and of every statement deleteLeads sends for one batch.
  *
+ * BENCH_WAL=1 also shows where each variant's WAL goes: after a CHECKPOINT (so that, as for any
+ * batch that runs after one, the first change to a page writes a full-page image of it), one batch
+ * of each variant, rolled back, and its WAL grouped by relation with pg_walinspect (a contrib
+ * extension of PostgreSQL, created in the bench database if missing): full-page images, their MiB,
+ * the distinct blocks changed.
+ *
  * BENCH_ORG names an existing organization of the `sluice_bench` database instead (e.g. the
  * million-lead "Benchmark: 1000000 leads"), to see a batch at that scale; nothing is seeded then.
  * BENCH_ORDER=desc takes the newest leads first (bench:bulk's delete does), else the oldest.
@@ -32,6 +38,7 @@ const LEADS = Number(process.env.BENCH_LEADS ?? 40_000);
 const BATCHES = (process.env.BENCH_BATCHES ?? '1000,2000').split(',').map(Number);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
 const EXPLAIN = process.env.BENCH_EXPLAIN === '1';
+const WAL = process.env.BENCH_WAL === '1';
 /** BENCH_ORDER=desc: the newest leads first, as bench:bulk's delete takes them. */
 const DESC = process.env.BENCH_ORDER === 'desc';
 const log = (message: string) => process.stderr.write(`${message}\n`);
@@ -130,6 +137,7 @@ try {
   // The benchmark process's peak RSS: run with and without BENCH_BASELINE to see what the
   // JavaScript side of a batch keeps alive.
   log(`peak RSS of this process: ${Math.round(process.resourceUsage().maxRSS / 1024)} MiB`);
+  if (WAL) await walByRelation(BATCHES.at(-1)!, org, user, take);
   if (EXPLAIN) {
     const size = BATCHES.at(-1)!;
     const client = await pool.connect();
@@ -169,4 +177,34 @@ try {
   }
 } finally {
   await database.close();
+}
+
+/** BENCH_WAL: one batch of each variant after a CHECKPOINT, its WAL by relation (pg_walinspect). */
+async function walByRelation(size: number, org: string, user: string, take: (n: number) => string[]): Promise<void> {
+  await pool.query('CREATE EXTENSION IF NOT EXISTS pg_walinspect');
+  const variants: [string, Variant][] = [['raw DELETE', raw], ['deleteLeads', engine], ...(baseline ? [['baseline', baseline] as [string, Variant]] : [])];
+  for (const [label, variant] of variants) {
+    await pool.query('CHECKPOINT');
+    const lsn = async () => (await pool.query<{ lsn: string }>('SELECT pg_current_wal_insert_lsn()::text AS lsn')).rows[0]!.lsn;
+    const start = await lsn();
+    const { wall } = await timeVariant(variant, { org, user, ids: take(size) });
+    const end = await lsn();
+    const { rows } = await pool.query<Record<string, unknown>>(
+      `SELECT coalesce(c.relname, 'filenode ' || b.relfilenode || ', database ' || b.reldatabase || ', ' || min(b.record_type))
+                || CASE b.relforknumber WHEN 0 THEN '' WHEN 1 THEN ' (free space map)' WHEN 2 THEN ' (visibility map)' ELSE ' (fork ' || b.relforknumber || ')' END
+                AS relation,
+              count(*) FILTER (WHERE b.block_fpi_length > 0) AS fpis,
+              round(coalesce(sum(b.block_fpi_length), 0) / 1048576.0, 1) AS fpi_mib, count(DISTINCT b.relblocknumber) AS blocks,
+              count(*) AS block_changes
+       FROM pg_get_wal_block_info($1, $2, false) b
+       LEFT JOIN pg_class c ON c.relfilenode = b.relfilenode AND b.reldatabase = (SELECT oid FROM pg_database WHERE datname = current_database())
+       GROUP BY c.relname, b.relfilenode, b.reldatabase, b.relforknumber ORDER BY 2 DESC, 5 DESC LIMIT 16`,
+      [start, end],
+    );
+    const total = (await pool.query<{ mib: string }>('SELECT round(pg_wal_lsn_diff($2, $1) / 1048576.0, 1) AS mib', [start, end])).rows[0]!.mib;
+    process.stdout.write(
+      `\n-- ${label} of ${size} after a CHECKPOINT: ${wall.toFixed(0)} ms, WAL ${total} MiB\n` +
+        `${markdownTable(['relation', 'full-page images', 'their MiB', 'blocks changed', 'block changes'], rows.map((r) => [r.relation, r.fpis, r.fpi_mib, r.blocks, r.block_changes].map(String)))}\n`,
+    );
+  }
 }

@@ -37,6 +37,7 @@ import { apiCall } from './lib/api-call.ts';
 import { openBenchDatabase } from './lib/bench-database.ts';
 import { timeRolledBack } from './lib/rolled-back.ts';
 import { writeBenchmarkSection } from './lib/benchmarks-md.ts';
+import { loadAverage } from './lib/load-average.ts';
 import { markdownTable } from './lib/table.ts';
 import { createApiKey } from '../src/auth/api-keys.ts';
 import { createOrganization } from '../src/orgs/create-organization.ts';
@@ -343,6 +344,8 @@ try {
   const pgVersion = (await pool.query('SHOW server_version')).rows[0].server_version as string;
   const calibration: { size: number; leadsPerSecond: number; batchMs: number }[] = [];
   let chosen = loadConfig().bulk.batchSize;
+  // After seeding or topping up (which loads the machine itself), before anything timed.
+  const loadBefore = loadAverage();
   for (const size of SIZES) {
     const server = await startServer(database.connectionString, size);
     try {
@@ -390,6 +393,7 @@ try {
     await server.stop();
     await dropCopy(pool, org.scratchId);
   }
+  const loadAfter = loadAverage();
 
   const table = markdownTable(
     ['action', 'leads', 'engine', 'leads/s', 'raw, same rows (rolled back)', 'ratio', 'raw on a copy', 'ratio', 'target', 'server peak RSS so far'],
@@ -423,7 +427,8 @@ try {
   const markdown = [
     '## Bulk actions (`npm run bench:bulk`)',
     '',
-    `${LEADS.toLocaleString('en-US')}-lead organization; PostgreSQL ${pgVersion}; ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? 'unknown'}), shared with other work;`,
+    `${LEADS.toLocaleString('en-US')}-lead organization; PostgreSQL ${pgVersion}; ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? 'unknown'});`,
+    `load average (1 / 5 / 15 min) ${loadBefore} before the timed runs, ${loadAfter} after them;`,
     `run ${new Date().toISOString().slice(0, 10)}. Engine time is from the POST to \`done\` as seen over HTTP (loading included, the pause excluded);`,
     'the raw figures are one SQL statement making the same change (a) to the very rows the engine took, in a transaction rolled',
     'back (edits: after the engine, on the cache it warmed; delete: before it), and (b) to a copy of the same rows inserted',

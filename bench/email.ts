@@ -29,6 +29,7 @@ import { apiCall } from './lib/api-call.ts';
 import { openBenchDatabase } from './lib/bench-database.ts';
 import { startScriptEnv, startServerProcess } from './lib/server-process.ts';
 import { writeBenchmarkSection } from './lib/benchmarks-md.ts';
+import { loadAverage } from './lib/load-average.ts';
 import { markdownTable } from './lib/table.ts';
 import { cpuSplit, postmasterPid } from './lib/process-cpu.ts';
 
@@ -192,6 +193,7 @@ async function main(): Promise<void> {
   const key = await createApiKey(db, orgId, user.id);
   const server = await startServerProcess(database.connectionString, { OUTBOUND_ALLOW_HOSTS: '127.0.0.1', RATE_LIMIT_PER_KEY: '0', METRICS_TOKEN }, 'all');
   const sinkStart = sink.count();
+  const loadBefore = loadAverage();
   const postmaster = await postmasterPid(database.pool);
   const sluiceCpu = cpuSplit({ server: server.pid, sink: sink.pid }, postmaster);
   const t0 = performance.now();
@@ -278,7 +280,7 @@ async function main(): Promise<void> {
   );
   const section = `## Bulk email delivery (\`npm run bench:email\`)
 
-Command: \`npm run bench:email\` (BENCH_EMAILS=${N}). Run ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on ${cpu.length} × ${cpu[0]?.model.trim() ?? 'CPU'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}; the machine was shared with other work.
+Command: \`npm run bench:email\` (BENCH_EMAILS=${N}). Run ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on ${cpu.length} × ${cpu[0]?.model.trim() ?? 'CPU'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}; load average (1 / 5 / 15 min) ${loadBefore} before the Sluice run, ${loadAverage()} after the baseline.
 
 A bulk email through the API of a \`sluice serve\` process (API and workers in one, with the environment \`npm start\` gives it: ${Object.entries(startScriptEnv()).map(([k, v]) => `${k}=${v}`).join(', ') || 'none'}): each message is rendered from a Liquid template for its own lead and contact (with a signed unsubscribe link), enqueued as an email activity in the bulk action's batch transactions (BULK_BATCH_SIZE) and delivered by the delivery worker (EMAIL_SMTP_CONNECTIONS=${config.email.smtpConnections} pooled connections, ${defaultMaxInFlight(config.email.smtpConnections)} messages in flight, outcomes written back in batches) to an SMTP sink (smtp-server) in another process. The baseline sends the same ${messages.length} messages, already rendered, through a nodemailer pool with the same settings and the same number in flight, to the same sink. Times run from the POST (Sluice) or the first send (nodemailer) to the sink's last acceptance; CPU seconds are the processes' user and system time over the same span (/proc; PostgreSQL's whole process tree).
 

@@ -183,9 +183,9 @@ try {
 async function walByRelation(size: number, org: string, user: string, take: (n: number) => string[]): Promise<void> {
   await pool.query('CREATE EXTENSION IF NOT EXISTS pg_walinspect');
   const variants: [string, Variant][] = [['raw DELETE', raw], ['deleteLeads', engine], ...(baseline ? [['baseline', baseline] as [string, Variant]] : [])];
+  const lsn = async () => (await pool.query<{ lsn: string }>('SELECT pg_current_wal_insert_lsn()::text AS lsn')).rows[0]!.lsn;
   for (const [label, variant] of variants) {
     await pool.query('CHECKPOINT');
-    const lsn = async () => (await pool.query<{ lsn: string }>('SELECT pg_current_wal_insert_lsn()::text AS lsn')).rows[0]!.lsn;
     const start = await lsn();
     const { wall } = await timeVariant(variant, { org, user, ids: take(size) });
     const end = await lsn();

@@ -35,13 +35,13 @@ import { writeBenchmarkSection } from './lib/benchmarks-md.ts';
 import { startServerProcess } from './lib/server-process.ts';
 import { ms, summarize, timeRuns } from './lib/stats.ts';
 import { markdownTable } from './lib/table.ts';
+import { loadAverage } from './lib/load-average.ts';
 
 const LEADS = Number(process.env.BENCH_EVENT_LEADS ?? 100_000);
 const LIMIT = 50;
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const log = (message: string) => process.stderr.write(`${message}\n`);
 const sleep = (msec: number) => new Promise((resolve) => setTimeout(resolve, msec));
-const load = () => os.loadavg().map((x) => x.toFixed(2)).join(' / ');
 
 interface Event {
   readonly id: string;
@@ -72,7 +72,7 @@ try {
   const apiKey = (await createApiKey(db, organizationId, user.id)).key;
   const field = (await pool.query(`SELECT id FROM custom_fields WHERE organization_id = $1 AND name = 'Referral Source'`, [organizationId])).rows[0].id as string;
   const pgVersion = (await pool.query('SHOW server_version')).rows[0].server_version as string;
-  const loadBefore = load();
+  const loadBefore = loadAverage();
   const runStart = new Date();
 
   const server = await startServerProcess(database.connectionString, { RATE_LIMIT_PER_KEY: '0' }, 'all');
@@ -285,7 +285,7 @@ try {
       '## Event log (`npm run bench:events`)',
       '',
       `${LEADS.toLocaleString('en-US')}-lead organization (about 1.5 contacts a lead); PostgreSQL ${pgVersion}; ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? 'unknown'}), shared with other work;`,
-      `load average (1 / 5 / 15 min) ${loadBefore} at the start, ${load()} at the end; run ${new Date().toISOString().slice(0, 10)}. Times are over HTTP to \`sluice serve --role all\``,
+      `load average (1 / 5 / 15 min) ${loadBefore} at the start, ${loadAverage()} at the end; run ${new Date().toISOString().slice(0, 10)}. Times are over HTTP to \`sluice serve --role all\``,
       `(one process, API and workers), ${LIMIT} events a page.`,
       '',
       markdownTable(['step', 'time', 'rate', 'check'], rows),

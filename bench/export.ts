@@ -39,6 +39,7 @@ import { benchOrganization, type BenchOrganization } from './lib/bench-organizat
 import { writeBenchmarkSection } from './lib/benchmarks-md.ts';
 import { startServerProcess, type ServerProcess } from './lib/server-process.ts';
 import { markdownTable } from './lib/table.ts';
+import { loadAverage } from './lib/load-average.ts';
 
 const LEADS = process.env.BENCH_LEADS ? Number(process.env.BENCH_LEADS) : 1_000_000;
 const FORMATS = (process.env.BENCH_EXPORT_FORMATS ?? 'json,csv').split(',').filter((f): f is 'json' | 'csv' => f === 'json' || f === 'csv');
@@ -205,10 +206,10 @@ const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-bench-export-'));
 try {
   const org = await benchOrganization(database, LEADS);
   const pgVersion = (await database.pool.query('SHOW server_version')).rows[0].server_version as string;
-  const loadBefore = os.loadavg();
+  const loadBefore = loadAverage();
   const measured = [await measure(database, org, dataDir, '', FORMATS)];
   if (HEAP_CAP_MIB > 0) measured.push(await measure(database, org, dataDir, `--max-old-space-size=${HEAP_CAP_MIB}`, ['json']));
-  const loadAfter = os.loadavg();
+  const loadAfter = loadAverage();
 
   const table = markdownTable(
     ['server', 'format', 'leads', 'export (POST to done)', 'leads/s', 'file (gzip)', 'baseline: COPY + gzip', 'ratio', 'server idle / peak RSS after export', 'download (decoded)', 'peak after download'],
@@ -232,8 +233,8 @@ try {
     '## Exports (`npm run bench:export`)',
     '',
     `${org.leads.toLocaleString('en-US')}-lead organization (${org.contacts.toLocaleString('en-US')} contacts); PostgreSQL ${pgVersion};`,
-    `${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? 'unknown'}), shared with other work: load average ${loadBefore.map((l) => l.toFixed(2)).join(' / ')}`,
-    `(1/5/15 min) before the run, ${loadAfter.map((l) => l.toFixed(2)).join(' / ')} after; run ${new Date().toISOString().slice(0, 10)}.`,
+    `${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? 'unknown'}), shared with other work: load average ${loadBefore}`,
+    `(1/5/15 min) before the run, ${loadAfter} after; run ${new Date().toISOString().slice(0, 10)}.`,
     'Each export takes every lead with Close\'s default fields, through `sluice serve --role all` (API and workers in one',
     'process, default BULK_BATCH_SIZE), timed from the POST to `done` as seen over HTTP (loading the set included). The',
     'baseline, in the same run, is one `COPY (SELECT …) TO STDOUT` of the same leads with their contacts, emails, phones,',

@@ -295,7 +295,7 @@ try {
       markdownTable(['filter', 'first page', 'deep page', 'statement, first page', 'statement, deep page'], filterRows),
       '',
       `Writing ${(100_000).toLocaleString('en-US')} events in one INSERT (median of 3, alternating) into a copy of the events table with 0001's indexes`,
-      '(primary key, org+date, org+type+object, bulk_action_id) and with today\'s (0012 and 0015: org+date, org+object_id, org+type+action, and partial lead (children only), user, request indexes). Both copies take the random ids of the INSERT below, not the time-ordered ids Sluice now makes:',
+      '(primary key, org+date, org+type+object, bulk_action_id) and with today\'s (0012, 0015 and 0026: org+date, org+type+action, hash of object_id+date, hash of lead_id+date (children only), user, request indexes). Both copies take the random ids of the INSERT below, not the time-ordered ids Sluice now makes:',
       '',
       markdownTable(['rows shaped like', "0001's indexes", "today's indexes", 'ratio'], writeRows),
       '',

@@ -2,11 +2,15 @@
  * Reading the event log: one keyset page in either direction under any combination of Close's
  * filters, always within one organization.
  *
- * Every filter is served by an index ending in (date_updated, id) (migration 0012), so a page is a
- * range read from the cursor and costs the same at any depth:
- * - object_id → events_org_object_idx; user_id, request_id → their partial indexes;
- * - lead_id → the lead's own events by object_id (events_org_object_idx) and its children's
- *   (contacts, emails, subscriptions) by events_org_lead_idx, which leaves lead events out
+ * Every filter is served by an index ending in date_updated (migration 0012), so a page is a range
+ * read from the cursor and costs the same at any depth:
+ * - object_id → events_object_key_idx, keyed by a 64-bit hash of the id then date_updated
+ *   (migration 0026: a small index is what keeps a bulk action's random-position inserts cheap);
+ *   the query states the hash beside the id so that the planner can match the index, and rows
+ *   tied on date_updated are put in id order by an incremental sort of just those rows;
+ * - user_id, request_id → their partial indexes, ending in (date_updated, id);
+ * - lead_id → the lead's own events by object_id (events_object_key_idx) and its children's
+ *   (contacts, emails, subscriptions) by events_lead_key_idx, which leaves lead events out
  *   (migration 0015: a bulk edit of a million leads would otherwise pay a second random-position
  *   index insert per event for an entry the object index already has), the two ranges merged;
  * - object_type + action → events_org_type_action_idx;
@@ -49,10 +53,19 @@ const DATE_OPS = { gt: '>', gte: '>=', lt: '<', lte: '<=' } as const;
 
 /**
  * How a lead_id filter is read: `lead` is the lead's own events (object_type lead, object_id the
- * lead), `children` its children's (the partial events_org_lead_idx), `column` a plain condition on
+ * lead), `children` its children's (the partial events_lead_key_idx), `column` a plain condition on
  * lead_id (with object_id given, which narrows the page to one object anyway).
  */
 type LeadBranch = 'lead' | 'children' | 'column';
+
+/**
+ * `column = id`, with the hash that events_object_key_idx and events_lead_key_idx are keyed by
+ * (migration 0026) stated too: the planner uses an expression index only for that expression.
+ */
+function keyed(column: 'object_id' | 'lead_id', id: string): RawBuilder<unknown> {
+  const ref = sql.ref(`e.${column}`);
+  return sql`hashtextextended(${ref}, 0) = hashtextextended(${id}::text, 0) AND ${ref} = ${id}`;
+}
 
 /** The WHERE conditions of a page, except the one on object_type/action handled per shape. */
 function conditions(request: PageRequest, withTypeAndAction: boolean, leadBranch: LeadBranch = 'column'): RawBuilder<unknown>[] {
@@ -60,10 +73,10 @@ function conditions(request: PageRequest, withTypeAndAction: boolean, leadBranch
   const out: RawBuilder<unknown>[] = [sql`e.organization_id = ${request.organizationId}`];
   if (withTypeAndAction && f.objectType !== undefined) out.push(sql`e.object_type = ${f.objectType}`);
   if (withTypeAndAction && f.action !== undefined) out.push(sql`e.action = ${f.action}`);
-  if (f.objectId !== undefined) out.push(sql`e.object_id = ${f.objectId}`);
+  if (f.objectId !== undefined) out.push(keyed('object_id', f.objectId));
   if (f.leadId !== undefined) {
-    if (leadBranch === 'lead') out.push(sql`e.object_type = 'lead' AND e.object_id = ${f.leadId}`);
-    else if (leadBranch === 'children') out.push(sql`e.lead_id = ${f.leadId} AND e.object_type <> 'lead'`);
+    if (leadBranch === 'lead') out.push(sql`e.object_type = 'lead' AND ${keyed('object_id', f.leadId)}`);
+    else if (leadBranch === 'children') out.push(sql`${keyed('lead_id', f.leadId)} AND e.object_type <> 'lead'`);
     else out.push(sql`e.lead_id = ${f.leadId}`);
   }
   if (f.userId !== undefined) out.push(sql`e.user_id = ${f.userId}`);
@@ -75,7 +88,8 @@ function conditions(request: PageRequest, withTypeAndAction: boolean, leadBranch
   if (request.horizon !== undefined) out.push(sql`e.date_updated < ${request.horizon}::timestamptz`);
   if (request.after) {
     const cmp = sql.raw(request.direction === 'next' ? '<' : '>');
-    // A row comparison, which the btree reads as one range starting at the cursor.
+    // A row comparison, which a btree reads as one range starting at the cursor (from the
+    // cursor's date_updated where the index ends in date_updated alone: migration 0026).
     out.push(sql`(e.date_updated, e.id) ${cmp} (${`${request.after.at}+00:00`}::timestamptz, ${request.after.id}::text)`);
   }
   return out;

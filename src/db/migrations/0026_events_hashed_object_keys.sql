@@ -20,3 +20,9 @@ DROP INDEX events_org_lead_idx;
 CREATE INDEX events_object_key_idx ON events (hashtextextended(object_id, 0), date_updated);
 CREATE INDEX events_lead_key_idx ON events (hashtextextended(lead_id, 0), date_updated)
   WHERE lead_id IS NOT NULL AND object_type <> 'lead';
+-- The planner estimates the hash's selectivity only from statistics gathered by ANALYZE: without
+-- them it prices `hash = value` like any other equality and may prefer an index led by
+-- organization_id, reading every event of a type for one lead's page (measured on a log analysed
+-- while empty: 12,498 buffers for a page that takes 4 with statistics). Autovacuum gathers them on
+-- a growing log within a minute; this gives an existing log its statistics at once.
+ANALYZE events;

@@ -52,7 +52,7 @@ describe('event log plans', () => {
   let t: TestApp;
   before(async () => {
     t = await createTestApp();
-    // Leads with a lead event and two contacts' each, over ten users and two months.
+    // 4,000 leads: a fifth of the events are leads', the rest their contacts'; ten users, two months.
     await t.pool.query(
       `INSERT INTO events (id, organization_id, object_type, object_id, lead_id, action, user_id, request_id, date_created, date_updated)
        SELECT 'ev_' || lpad(n::text, 43, '0'), $1,

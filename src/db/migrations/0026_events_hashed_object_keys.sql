@@ -1,13 +1,13 @@
 -- The event log's per-object and per-lead indexes keyed by a 64-bit hash of the id (issue 11).
 -- An event's object and lead ids are random, so each event written lands on a leaf page of its own
 -- in these two indexes, wherever its neighbours went: a bulk delete of 2,000 leads touched 5,474
--- distinct pages of them. Each such page is read, dirtied and, on its first change after a
--- checkpoint, written whole to the WAL, so what a batch costs grows with the indexes' size: keyed by
--- (organization_id, object_id, date_updated, id), about 170 bytes an entry, they reached 2.7 GB and
--- 1.4 GB at 11.5 million events, and the delete benchmark's ratio to a raw DELETE rose with them
--- (2.35x at 8.2 million events, 2.64x-2.95x from 8.5 million). Keyed by (hash, date_updated), 24
--- bytes an entry, the same events need 346 MB and 162 MB, so a checkpoint cycle re-touches pages it
--- already wrote whole: 2.38x-2.44x on that log.
+-- distinct pages of the object index alone, each read, dirtied and, on its first change after a
+-- checkpoint, written whole to the WAL. Keyed by (organization_id, object_id, date_updated, id),
+-- about 170 bytes an entry, they reached 2.7 GB and 1.4 GB at 11.5 million events, and the delete
+-- benchmark's ratio to a raw DELETE rose with them (2.35x at 8.2 million events, 2.64x-2.95x from
+-- 8.5 million). Keyed by (hash, date_updated), 24 bytes an entry, the same events need 346 MB and
+-- 162 MB, and the delete measured 2.34x-2.57x at 11.5 to 15 million events, within 2.5x in 7 runs
+-- of 10 (BENCHMARKS.md, stop 27).
 --
 -- A page still reads one range at any depth: the hash narrows to the object's (or lead's) entries
 -- in date order, and the filters on organization_id and the id itself are rechecked on the row

@@ -6,8 +6,8 @@
 -- about 170 bytes an entry, they reached 2.7 GB and 1.4 GB at 11.5 million events, and the delete
 -- benchmark's ratio to a raw DELETE rose with them (2.35x at 8.2 million events, 2.64x-2.95x from
 -- 8.5 million). Keyed by (hash, date_updated), 24 bytes an entry, the same events need 346 MB and
--- 162 MB, and the delete measured 2.34x-2.57x at 11.5 to 15 million events, within 2.5x in 7 runs
--- of 10 (BENCHMARKS.md, stop 27).
+-- 162 MB, and the delete measured 2.29x-2.57x at 11.5 to 16 million events (BENCHMARKS.md, stop
+-- 27).
 --
 -- A page still reads one range at any depth: the hash narrows to the object's (or lead's) entries
 -- in date order, and the filters on organization_id and the id itself are rechecked on the row

@@ -292,7 +292,7 @@ try {
     const markdown = [
       '## Event log (`npm run bench:events`)',
       '',
-      `${LEADS.toLocaleString('en-US')}-lead organization (about 1.5 contacts a lead); PostgreSQL ${pgVersion}; ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? 'unknown'}), shared with other work;`,
+      `${LEADS.toLocaleString('en-US')}-lead organization (about 1.5 contacts a lead); PostgreSQL ${pgVersion}; ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? 'unknown'});`,
       `load average (1 / 5 / 15 min) ${loadBefore} at the start, ${loadAverage()} at the end; run ${new Date().toISOString().slice(0, 10)}. Times are over HTTP to \`sluice serve --role all\``,
       `(one process, API and workers), ${LIMIT} events a page.`,
       '',

@@ -233,7 +233,7 @@ try {
     '## Exports (`npm run bench:export`)',
     '',
     `${org.leads.toLocaleString('en-US')}-lead organization (${org.contacts.toLocaleString('en-US')} contacts); PostgreSQL ${pgVersion};`,
-    `${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? 'unknown'}), shared with other work: load average ${loadBefore}`,
+    `${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? 'unknown'}); load average ${loadBefore}`,
     `(1/5/15 min) before the run, ${loadAfter} after; run ${new Date().toISOString().slice(0, 10)}.`,
     'Each export takes every lead with Close\'s default fields, through `sluice serve --role all` (API and workers in one',
     'process, default BULK_BATCH_SIZE), timed from the POST to `done` as seen over HTTP (loading the set included). The',

@@ -4,7 +4,9 @@
  * The same transaction sets n_leads and n_objects and moves the action to processing, so the set
  * exists exactly when the action says it does. The action row is locked only at the end, so a pause
  * sent during a long load is not kept waiting; a load that then finds the action paused rolls back
- * and runs again on resume.
+ * and runs again on resume. Items have no foreign key to their action (migration 0028: a check per
+ * item row was 40 % of a load): that final locked transition is what fails, rolling the items back,
+ * if the action was deleted meanwhile.
  */
 import { CompiledQuery } from 'kysely';
 import type { Config } from '../config.ts';

@@ -2,8 +2,8 @@
 -- the foreign key to bulk_actions checked every item row on its own: 100,000 lookups of the same
 -- action row, 517 ms of a 1.33 s load of 100,000 items on the million-lead bench organization
 -- (EXPLAIN ANALYZE: "Trigger for constraint bulk_action_items_action_id_fkey: calls=100000"); the load
--- is part of every bulk action's time. Measured rolled back, medians of 4: 1,230 ms with the key,
--- 775 ms without.
+-- is part of every bulk action's time. The same load rolled back under EXPLAIN ANALYZE, medians of 4:
+-- 1,222 ms with the key, 776 ms without.
 --
 -- What the key guaranteed is kept another way:
 --   - no item without its action: items are written only by loadItems, in the transaction that

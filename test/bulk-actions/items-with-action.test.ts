@@ -1,6 +1,6 @@
 /**
- * An action's items go with it (migration 0028): they have no foreign key to bulk_actions (a check
- * per item made a 100,000-lead load 40 % slower), so a statement trigger deletes them with their
+ * An action's items go with it (migration 0028): they have no foreign key to bulk_actions (its check
+ * per item was about 40 % of a 100,000-item load), so a statement trigger deletes them with their
  * action, whether the action is deleted itself or through its organization, and leaves every other
  * action's items alone.
  */

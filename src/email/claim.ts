@@ -28,8 +28,11 @@ export interface Claim {
  * are messages claimed moments ago, whose dead `outbox` versions no scan may skip until every
  * transaction older than their claim has ended (a bulk email's enqueue batches keep one open most
  * of the time). An EXISTS, which drops any ORDER BY, walked them from the left on every poll:
- * 2,829 buffers a poll, 4.4 ms, in a 100,000-message bulk email. The newest due message is still
- * queued, so the backward scan stops at once (test/email/claim-poll.test.ts).
+ * 2,829 buffers a poll, 4.4 ms, in a 100,000-message bulk email. While mail is queued faster than
+ * it is sent, the newest due message is still queued and the backward scan stops there
+ * (test/email/claim-poll.test.ts: 5 buffers against 2,044); when the queue runs dry its newest
+ * entries are claimed ones too and the walk returns (the same bulk email: 971 buffers a poll on
+ * average, 0.57 ms).
  */
 export function dueAccountQuery(trx: Kysely<Database>) {
   return trx

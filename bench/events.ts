@@ -279,14 +279,21 @@ try {
     await pool.query('DROP TABLE bench_events_before, bench_events_now');
 
     // 6. Index sizes, then retention of everything this run wrote.
-    const sizes = (await pool.query(`SELECT indexrelname AS name, pg_relation_size(indexrelid) AS bytes FROM pg_stat_user_indexes WHERE relname = 'events' ORDER BY indexrelname`)).rows as { name: string; bytes: string }[];
+    // The log is partitioned by day (migration 0029): each size sums the partitions'.
+    const sizes = (await pool.query(`SELECT i.indexrelid::regclass::text AS name, (SELECT sum(pg_relation_size(relid)) FROM pg_partition_tree(i.indexrelid)) AS bytes
+      FROM pg_index i WHERE i.indrelid = 'events'::regclass ORDER BY 1`)).rows as { name: string; bytes: string }[];
     const eventRows = Number((await pool.query('SELECT count(*) AS n FROM events')).rows[0].n);
-    const tableBytes = Number((await pool.query(`SELECT pg_relation_size('events') AS b`)).rows[0].b);
+    const tableBytes = Number((await pool.query(`SELECT sum(pg_relation_size(relid)) AS b FROM pg_partition_tree('events')`)).rows[0].b);
     log('pruning');
     const pruneStart = performance.now();
     const pruned = await pruneEvents(db, { cutoff: new Date() });
     const pruneSeconds = (performance.now() - pruneStart) / 1000;
-    rows.push(['retention: prune everything older than now', `${pruned.deleted} rows in ${pruneSeconds.toFixed(1)} s`, `${Math.round(pruned.deleted / pruneSeconds)} rows/s`, `${pruned.batches} batches of ≤ 5,000, 100 ms apart`]);
+    rows.push([
+      'retention: prune everything older than now',
+      `${pruned.partitions} day partitions dropped, ${pruned.deleted} rows deleted, in ${pruneSeconds.toFixed(1)} s`,
+      `${Math.round(pruned.deleted / pruneSeconds)} deleted rows/s`,
+      `${pruned.batches} batches of ≤ 5,000, 100 ms apart`,
+    ]);
 
     const mib = (bytes: number) => `${(bytes / 1048576).toFixed(1)} MiB`;
     const markdown = [

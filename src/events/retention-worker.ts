@@ -1,9 +1,11 @@
 /**
- * The background worker that keeps the event log to EVENT_RETENTION_DAYS: a pass (prune-events.ts)
- * shortly after start and every PRUNE_EVERY_MS after that. Events are at most retention + 5 minutes
- * old when a worker runs; reading them is unaffected (the log filters nothing by age).
+ * The background worker that keeps the event log to EVENT_RETENTION_DAYS and its day partitions made
+ * ahead: a pass (event-partitions.ts, then prune-events.ts) shortly after start and every
+ * PRUNE_EVERY_MS after that. Events are at most retention + 5 minutes old when a worker runs;
+ * reading them is unaffected (the log filters nothing by age).
  */
 import type { BackgroundWorker, WorkerDeps } from '../worker/registry.ts';
+import { ensureEventPartitions } from './event-partitions.ts';
 import { pruneEvents, type PruneOptions } from './prune-events.ts';
 
 /** Time between two passes. */
@@ -30,8 +32,16 @@ export function createEventRetentionWorker(deps: WorkerDeps, options: RetentionW
     const cutoff = new Date(deps.clock.now().getTime() - deps.config.eventRetentionDays * 86_400_000);
     const prune: PruneOptions = { cutoff, batchRows: options.batchRows, pauseMs: options.pauseMs, shouldStop: () => stopping };
     try {
+      const made = await ensureEventPartitions(deps.db);
+      if (made) log.info({ partitions: made }, 'made event log partitions ahead');
+    } catch (error) {
+      log.warn({ err: error }, 'making event log partitions failed; next attempt in the usual interval');
+    }
+    try {
       const result = await pruneEvents(deps.db, prune);
-      if (result.deleted > 0) log.info({ deleted: result.deleted, batches: result.batches, cutoff }, 'pruned old events');
+      if (result.deleted > 0 || result.partitions > 0) {
+        log.info({ deleted: result.deleted, partitions: result.partitions, batches: result.batches, cutoff }, 'pruned old events');
+      }
     } catch (error) {
       log.warn({ err: error }, 'event retention pass failed; next pass in the usual interval');
     }

@@ -89,7 +89,7 @@ describe('event retention', () => {
       await client.query('BEGIN');
       await client.query('SELECT pg_advisory_xact_lock(7305150012)');
       const blocked = await pruneEvents(t.db, { cutoff, pauseMs: 0 });
-      assert.deepEqual(blocked, { deleted: 0, batches: 0, yielded: true });
+      assert.deepEqual(blocked, { deleted: 0, partitions: 0, batches: 0, yielded: true });
       assert.equal(await count('locked'), 20);
       await client.query('COMMIT');
     } finally {

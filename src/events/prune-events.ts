@@ -110,7 +110,8 @@ export async function pruneEvents(db: Db, options: PruneOptions): Promise<PruneR
         // row only within its partition); the date bound keeps the DELETE to the partitions that
         // can hold them.
         const result = await sql`
-          DELETE FROM events WHERE date_updated < ${options.cutoff} AND id = ANY(ARRAY(
+          DELETE FROM events
+          WHERE organization_id = ${organizationId} AND date_updated < ${options.cutoff} AND id = ANY(ARRAY(
             SELECT id FROM events
             WHERE organization_id = ${organizationId} AND date_updated < ${options.cutoff}
             ORDER BY date_updated, id LIMIT ${batchRows}))`.execute(trx);

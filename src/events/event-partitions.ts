@@ -2,9 +2,11 @@
  * Keeps day partitions of the event log made ahead of time (migration 0029's
  * events_ensure_partitions): every retention pass asks for PARTITION_DAYS_AHEAD days, so a fleet
  * whose workers stop for less than that still writes every event into its day's partition. One
- * process at a time (the pruning advisory lock); attaching waits at most the lock timeout for the
- * parent's SHARE UPDATE EXCLUSIVE lock (only other DDL and VACUUM hold a conflicting one), and a
- * pass that times out leaves the work to the next.
+ * process at a time (the pruning advisory lock). Attaching takes the parent in SHARE UPDATE
+ * EXCLUSIVE mode (only DDL and VACUUM conflict) and events_overflow exclusively, so it waits for
+ * the open transactions that read the overflow partition (most reads of the log do) and holds new
+ * ones back meanwhile: at most the lock timeout, once a day; a pass that times out leaves the work
+ * to the next.
  */
 import { sql } from 'kysely';
 import type { Db } from '../db/database.ts';

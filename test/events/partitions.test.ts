@@ -133,6 +133,29 @@ describe('event log partitions', () => {
     assert.equal((await storedIn(t, [far])).get(far), 'events_overflow');
   });
 
+  test('making a partition waits at most the lock timeout for a reader of the log, then gives up until the next call', async () => {
+    const t = await createTestApp();
+    const reader = await t.pool.connect();
+    try {
+      await reader.query('BEGIN');
+      await reader.query('SELECT count(*) FROM events');
+      const started = Date.now();
+      const attempt = assert.rejects(ensureEventPartitions(t.db, 6), (error: { code?: string }) => error.code === '55P03');
+      // Writers are not held meanwhile: a lead and its event are recorded while the attach waits.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const lead = await t.call('POST', '/api/v1/lead/', { body: { name: 'During' } });
+      assert.equal(lead.status, 200);
+      assert.ok(Date.now() - started < PARTITION_LOCK_TIMEOUT_MS - 500, 'recorded before the attach gave up');
+      await attempt;
+      const waited = Date.now() - started;
+      assert.ok(waited >= PARTITION_LOCK_TIMEOUT_MS - 100 && waited < PARTITION_LOCK_TIMEOUT_MS + 3_000, `waited ${waited} ms`);
+    } finally {
+      await reader.query('COMMIT');
+      reader.release();
+    }
+    assert.ok((await ensureEventPartitions(t.db, 6))! >= 2);
+  });
+
   test('retention drops the partitions that end before the cutoff and deletes the older rows of the rest', async () => {
     const t = await createTestApp();
     const now = Date.now();

@@ -86,7 +86,9 @@ $$;
 -- range partition ends (or today's midnight UTC when none is left) to the next midnight UTC;
 -- returns how many it made. Each is created apart and then attached, which locks the parent in
 -- SHARE UPDATE EXCLUSIVE mode (writers and readers go on) where CREATE TABLE … PARTITION OF would
--- take ACCESS EXCLUSIVE. Callers serialise with an advisory lock and bound waits with lock_timeout.
+-- take ACCESS EXCLUSIVE; events_overflow is locked exclusively for the moment it takes to find no
+-- row of the new range in it, after the readers that hold it. Callers serialise with an advisory
+-- lock and bound waits with lock_timeout.
 -- Should events_overflow hold rows of the next range, attaching it fails: a warning, and no
 -- partition is made until an operator moves those rows; events still land in events_overflow.
 CREATE FUNCTION events_ensure_partitions(days_ahead integer) RETURNS integer

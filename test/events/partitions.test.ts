@@ -110,7 +110,7 @@ describe('event log partitions', () => {
     assert.deepEqual(parts.map((p) => p.n), [6, 6, 6, 6, 6, 6, 6]);
   });
 
-  test('day partitions are made ahead, contiguous, each to a midnight UTC; a second call makes none', async () => {
+  test('day partitions are made ahead, contiguous, each to a midnight UTC; a second call makes none; overflow rows move in', async () => {
     const t = await createTestApp();
     const made = await ensureEventPartitions(t.db, 6);
     assert.ok(made !== undefined && made >= 2 && made <= 4, `made ${made}`);
@@ -128,9 +128,15 @@ describe('event log partitions', () => {
       const from = /FROM \('([^']+)'\)/.exec(bounds.get(days[i]!.name)!)![1]!;
       assert.equal(new Date(from).getTime(), days[i - 1]!.ends.getTime(), days[i]!.name);
     }
-    // An event beyond every range lands in the default partition.
-    const far = await insertAt(t, 'ev_far', new Date(Date.now() + 60 * DAY));
+    // An event beyond every range lands in the default partition, and moves into its day's
+    // partition when that is made.
+    const farAt = new Date(Date.now() + 60 * DAY);
+    const far = await insertAt(t, 'ev_far', farAt);
     assert.equal((await storedIn(t, [far])).get(far), 'events_overflow');
+    assert.ok((await ensureEventPartitions(t.db, 61))! >= 54);
+    assert.equal((await storedIn(t, [far])).get(far), `events_p${farAt.toISOString().slice(0, 10).replaceAll('-', '')}`);
+    const { rows: overflow } = await t.pool.query('SELECT id FROM events_overflow');
+    assert.deepEqual(overflow, []);
   });
 
   test('making a partition waits at most the lock timeout for a reader of the log, then gives up until the next call', async () => {

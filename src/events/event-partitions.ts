@@ -10,18 +10,15 @@
  */
 import { sql } from 'kysely';
 import type { Db } from '../db/database.ts';
-import { PARTITION_LOCK_TIMEOUT_MS, PRUNE_LOCK_KEY } from './prune-events.ts';
+import { PARTITION_LOCK_TIMEOUT_MS, withPruningLock } from './prune-events.ts';
 
 /** Days of partitions kept ready beyond today. */
 export const PARTITION_DAYS_AHEAD = 3;
 
 /** Makes the missing day partitions; returns how many, or undefined when another process held the lock. */
 export async function ensureEventPartitions(db: Db, daysAhead = PARTITION_DAYS_AHEAD): Promise<number | undefined> {
-  return db.transaction().execute(async (trx) => {
-    const lock = await sql<{ ok: boolean }>`SELECT pg_try_advisory_xact_lock(${PRUNE_LOCK_KEY}) AS ok`.execute(trx);
-    if (!lock.rows[0]?.ok) return undefined;
-    await sql`SELECT set_config('lock_timeout', ${`${PARTITION_LOCK_TIMEOUT_MS}ms`}, true)`.execute(trx);
+  return withPruningLock(db, async (trx) => {
     const { rows } = await sql<{ made: number }>`SELECT events_ensure_partitions(${daysAhead}::integer) AS made`.execute(trx);
     return rows[0]!.made;
-  });
+  }, PARTITION_LOCK_TIMEOUT_MS);
 }

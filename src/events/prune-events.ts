@@ -26,7 +26,7 @@ export const PRUNE_BATCH_ROWS = 5_000;
 /** Pause between two DELETEs of a pass. */
 export const PRUNE_PAUSE_MS = 100;
 /** Arbitrary constant naming the pruning lock among advisory locks. */
-export const PRUNE_LOCK_KEY = 7_305_150_012;
+const PRUNE_LOCK_KEY = 7_305_150_012;
 /** The longest a partition drop waits for the parent's lock before leaving it to the next pass. */
 export const PARTITION_LOCK_TIMEOUT_MS = 2_000;
 
@@ -67,26 +67,41 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const isLockTimeout = (error: unknown) => (error as { code?: string }).code === '55P03';
 
 /**
+ * Runs `fn` in a transaction holding the log's maintenance lock (pruning and making partitions, one
+ * process at a time), with `lockTimeoutMs` as its lock_timeout when given; undefined, without
+ * running `fn`, when another process holds the lock.
+ */
+export async function withPruningLock<T>(
+  db: Db,
+  fn: (trx: Db) => Promise<T>,
+  lockTimeoutMs?: number,
+): Promise<T | undefined> {
+  return db.transaction().execute(async (trx) => {
+    const lock = await sql<{ ok: boolean }>`SELECT pg_try_advisory_xact_lock(${PRUNE_LOCK_KEY}) AS ok`.execute(trx);
+    if (!lock.rows[0]?.ok) return undefined;
+    if (lockTimeoutMs !== undefined) await sql`SELECT set_config('lock_timeout', ${`${lockTimeoutMs}ms`}, true)`.execute(trx);
+    return fn(trx);
+  });
+}
+
+/**
  * Drops the partitions wholly older than `cutoff`, oldest first; undefined when another process
  * holds the pruning lock. Stops at the first drop that waits longer than the lock timeout.
  */
 async function dropExpiredPartitions(db: Db, cutoff: Date): Promise<number | undefined> {
   let dropped = 0;
   for (;;) {
-    const outcome = await db.transaction().execute(async (trx) => {
-      const lock = await sql<{ ok: boolean }>`SELECT pg_try_advisory_xact_lock(${PRUNE_LOCK_KEY}) AS ok`.execute(trx);
-      if (!lock.rows[0]?.ok) return 'yielded' as const;
+    const outcome = await withPruningLock(db, async (trx) => {
       const { rows } = await sql<{ name: string }>`
         SELECT name FROM events_partition_ends() WHERE ends <= ${cutoff} ORDER BY ends LIMIT 1`.execute(trx);
       if (rows.length === 0) return 'done' as const;
-      await sql`SELECT set_config('lock_timeout', ${`${PARTITION_LOCK_TIMEOUT_MS}ms`}, true)`.execute(trx);
       await sql`DROP TABLE ${sql.id(rows[0]!.name)}`.execute(trx);
       return 'dropped' as const;
-    }).catch((error: unknown) => {
+    }, PARTITION_LOCK_TIMEOUT_MS).catch((error: unknown) => {
       if (isLockTimeout(error)) return 'done' as const;
       throw error;
     });
-    if (outcome === 'yielded') return dropped === 0 ? undefined : dropped;
+    if (outcome === undefined) return dropped === 0 ? undefined : dropped;
     if (outcome === 'done') return dropped;
     dropped++;
   }
@@ -103,9 +118,7 @@ export async function pruneEvents(db: Db, options: PruneOptions): Promise<PruneR
   for (const organizationId of await organizationsWithEvents(db)) {
     for (;;) {
       if (options.shouldStop?.()) return { deleted, partitions, batches, yielded: false };
-      const n = await db.transaction().execute(async (trx) => {
-        const lock = await sql<{ ok: boolean }>`SELECT pg_try_advisory_xact_lock(${PRUNE_LOCK_KEY}) AS ok`.execute(trx);
-        if (!lock.rows[0]?.ok) return undefined;
+      const n = await withPruningLock(db, async (trx) => {
         // The oldest batch's ids, read from the index range, then deleted by id (a ctid names a
         // row only within its partition); the date bound keeps the DELETE to the partitions that
         // can hold them.
